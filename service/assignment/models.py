@@ -1,0 +1,52 @@
+"""Reviewer assignments and recorded conflicts of interest."""
+
+from datetime import datetime
+from enum import StrEnum
+from uuid import UUID
+
+from sqlalchemy import String, Text, UniqueConstraint
+from sqlmodel import Field
+
+from service.db import Record, UTCDateTime
+
+
+class AssignmentStatus(StrEnum):
+    invited = "invited"  # chosen, waiting for the reviewer to accept
+    accepted = "accepted"
+    declined = "declined"
+    submitted = "submitted"  # the review is in
+    replaced = "replaced"  # overdue or withdrawn; another reviewer took the slot
+
+
+# Assignments that hold one of the proposal's k reviewer slots and count against capacity.
+OPEN_STATUSES = (AssignmentStatus.invited, AssignmentStatus.accepted)
+# Assignments whose reviewer may read the proposal.
+READING_STATUSES = (*OPEN_STATUSES, AssignmentStatus.submitted)
+
+
+class Assignment(Record, table=True):
+    __tablename__ = "assignments"
+    __table_args__ = (UniqueConstraint("proposal_id", "reviewer_id"),)
+    proposal_id: UUID = Field(foreign_key="proposals.id", index=True)
+    reviewer_id: UUID = Field(foreign_key="users.id", index=True)
+    proposal_version: int
+    status: AssignmentStatus = Field(default=AssignmentStatus.invited, sa_type=String(16))
+    affinity: float = 0.0
+    # Why the solver (or the chair) chose this reviewer, shown to chairs.
+    explanation: str = Field(default="", sa_type=Text)
+    assigned_by: UUID | None = Field(default=None, foreign_key="users.id")
+    due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decline_reason: str | None = Field(default=None, sa_type=Text)
+    declined_for_conflict: bool = False
+
+
+class ConflictRecord(Record, table=True):
+    """A conflict of interest recorded by an admin or by a reviewer's decline."""
+
+    __tablename__ = "conflicts"
+    reviewer_id: UUID = Field(foreign_key="users.id", index=True)
+    proposal_id: UUID | None = Field(default=None, foreign_key="proposals.id", index=True)
+    organisation_id: UUID | None = Field(default=None, foreign_key="organisations.id")
+    reason: str = Field(sa_type=Text)
+    recorded_by: UUID | None = Field(default=None, foreign_key="users.id")

@@ -1,0 +1,195 @@
+"""`committee`: run the API, the worker, the scheduler, migrations and the demo."""
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _alembic_config(url: str | None = None) -> "Config":
+    from alembic.config import Config
+
+    config = Config(str(_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(_ROOT / "migrations"))
+    if url:
+        config.set_main_option("sqlalchemy.url", url)
+    return config
+
+
+def _prepare_local_folders() -> None:
+    from service.config import get_settings
+
+    settings = get_settings()
+    if settings.database_url.startswith("sqlite:///"):
+        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(
+            parents=True, exist_ok=True
+        )
+    Path(settings.attachments_dir).mkdir(parents=True, exist_ok=True)
+
+
+def migrate(args: argparse.Namespace) -> None:
+    from alembic import command
+
+    _prepare_local_folders()
+    command.upgrade(_alembic_config(), args.revision)
+
+
+def api(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    uvicorn.run("service.main:create_app", factory=True, host=args.host, port=args.port)
+
+
+def worker(args: argparse.Namespace) -> None:
+    from workers.celery_app import celery_app
+
+    celery_app.worker_main(
+        ["worker", f"--loglevel={args.loglevel}", f"--concurrency={args.concurrency}", "-E"]
+    )
+
+
+def beat(args: argparse.Namespace) -> None:
+    from workers.celery_app import celery_app
+
+    schedule = Path(args.schedule)
+    schedule.parent.mkdir(parents=True, exist_ok=True)
+    celery_app.start(["beat", f"--loglevel={args.loglevel}", f"--schedule={schedule}"])
+
+
+def seed(_: argparse.Namespace) -> None:
+    from service.db import session_scope
+    from service.seed import DEMO_PASSWORD, seed_demo
+
+    with session_scope() as session:
+        logins = seed_demo(session)
+    print(f"Demo logins (password {DEMO_PASSWORD!r} for all):")
+    for login in logins:
+        print(f"  {login.role:<10} {login.email:<32} {login.note}")
+
+
+def create_admin(args: argparse.Namespace) -> None:
+    from service.auth.models import Role, UserCreate
+    from service.auth.service import create_user
+    from service.db import session_scope
+
+    password = args.password or os.environ.get("ADMIN_PASSWORD")
+    if not password:
+        sys.exit("create-admin: give --password or set ADMIN_PASSWORD")
+    with session_scope() as session:
+        user = create_user(
+            session=session,
+            data=UserCreate(
+                email=args.email, full_name=args.name, role=Role.admin, password=password
+            ),
+        )
+    print(f"admin {user.email} created ({user.id})")
+
+
+def _wait_until_up(url: str, children: list[subprocess.Popen[bytes]]) -> bool:
+    import urllib.request
+
+    for _ in range(120):
+        if any(child.poll() is not None for child in children):
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return True
+        except OSError:
+            time.sleep(0.5)
+    return False
+
+
+def dev(args: argparse.Namespace) -> None:
+    """Migrate, seed, then run the API, a worker and beat until interrupted."""
+    from service.config import get_settings
+
+    migrate(argparse.Namespace(revision="head"))
+    seed(args)
+    settings = get_settings()
+    exe = [sys.executable, "-m", "service.cli"]
+    children = [
+        subprocess.Popen([*exe, "worker", "--concurrency", "2"]),
+        subprocess.Popen([*exe, "beat"]),
+        subprocess.Popen([*exe, "api", "--host", args.host, "--port", str(args.port)]),
+    ]
+    print(
+        f"\nAPI docs: http://{args.host}:{args.port}/docs  (database {settings.database_url}, "
+        f"broker {settings.broker_url})\nPress Ctrl-C to stop.",
+        flush=True,
+    )
+
+    def stop(*_: object) -> None:
+        for child in children:
+            child.terminate()
+        for child in children:
+            child.wait(timeout=20)
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    stop()
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="committee",
+        description="Expert committee review service. Configuration comes from environment "
+        "variables (DATABASE_URL, BROKER_URL, SECRET_KEY, ...; see the README).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(
+        name: str, func: Callable[[argparse.Namespace], None], help: str
+    ) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help, description=help)
+        sub.set_defaults(func=func)
+        return sub
+
+    for name, func, help in [
+        ("api", api, "Serve the HTTP API with uvicorn."),
+        ("dev", dev, "Zero setup: migrate, seed the demo, run the API, a worker and beat."),
+    ]:
+        sub = command(name, func, help)
+        sub.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+        sub.add_argument("--port", type=int, default=8000, help="port to bind (default 8000)")
+    sub = command("worker", worker, "Run a Celery worker for the review pipeline.")
+    sub.add_argument("--concurrency", type=int, default=2, help="worker processes (default 2)")
+    sub.add_argument("--loglevel", default="INFO", help="log level (default INFO)")
+    sub = command("beat", beat, "Run the Celery scheduler (outbox sweeper, deadline scans).")
+    sub.add_argument("--loglevel", default="INFO", help="log level (default INFO)")
+    sub.add_argument(
+        "--schedule",
+        default="var/celerybeat-schedule",
+        help="file where beat keeps its last run times (default var/celerybeat-schedule)",
+    )
+    sub = command("migrate", migrate, "Apply database migrations (alembic upgrade).")
+    sub.add_argument("revision", nargs="?", default="head", help="target revision (default head)")
+    command("seed", seed, "Create the demo organisation, users, committee and proposal.")
+    sub = command("create-admin", create_admin, "Create an administrator account.")
+    sub.add_argument("--email", required=True, help="the admin's e-mail (login)")
+    sub.add_argument("--name", default="Administrator", help="full name")
+    sub.add_argument("--password", help="password (or set ADMIN_PASSWORD)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

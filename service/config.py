@@ -1,0 +1,53 @@
+"""Settings from the environment (pydantic-settings), one cached instance per process."""
+
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Values that must never reach production: the development defaults below.
+_PLACEHOLDER_SECRETS = {"change-me", "changeme", "secret", "development-only-secret-key"}
+
+
+class Settings(BaseSettings):
+    """Everything configurable, read from environment variables (or a `.env` file)."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite:///var/committee.db"
+    broker_url: str = "filesystem://"
+    # The zero-setup broker: kombu's filesystem transport keeps messages in this folder.
+    broker_folder: Path = Path("var/broker")
+    secret_key: str = "development-only-secret-key"
+    access_token_minutes: int = Field(default=12 * 60, ge=1)
+    attachments_dir: Path = Path("var/attachments")
+    attachment_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
+    public_url: str = "http://127.0.0.1:8000"
+    # Pagination defaults for every list endpoint.
+    page_size_default: int = Field(default=50, ge=1)
+    page_size_max: int = Field(default=200, ge=1)
+    # Idempotency keys are kept this long, then may be reused.
+    idempotency_hours: int = Field(default=24, ge=1)
+    # Outbox rows older than this and still unsent are re-sent by the sweeper.
+    outbox_resend_seconds: int = Field(default=30, ge=1)
+    task_time_limit_seconds: int = Field(default=300, ge=10)
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> "Settings":
+        if self.environment != "development" and (
+            self.secret_key in _PLACEHOLDER_SECRETS or len(self.secret_key) < 32
+        ):
+            raise ValueError(
+                "SECRET_KEY must be set to a random value of at least 32 characters "
+                f"outside development (ENVIRONMENT={self.environment})"
+            )
+        return self
+
+
+@cache
+def get_settings() -> Settings:
+    """The process-wide settings; tests clear the cache after changing the environment."""
+    return Settings()

@@ -1,0 +1,105 @@
+"""Domain errors carry their HTTP status; one handler renders them as {"error", "detail"}."""
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+
+class DomainError(Exception):
+    """Base of every expected failure; subclasses set the status code."""
+
+    status_code = 400
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class Forbidden(DomainError):
+    status_code = 403
+
+
+class NotAuthenticated(DomainError):
+    status_code = 401
+
+
+class Conflict(DomainError):
+    status_code = 409
+
+
+class InvalidTransition(Conflict):
+    """The workflow refuses this move now; `legal` lists the moves that are."""
+
+
+class EditConflict(Conflict):
+    """Somebody else changed the object first (optimistic locking)."""
+
+
+class IdempotencyKeyReused(DomainError):
+    """The same Idempotency-Key was sent with a different request."""
+
+    status_code = 422
+
+
+class InvalidInput(DomainError):
+    status_code = 422
+
+
+class PayloadTooLarge(DomainError):
+    status_code = 413
+
+
+class UnsupportedMediaType(DomainError):
+    status_code = 415
+
+
+def _body(name: str, detail: str, **extra: Any) -> dict[str, Any]:
+    return {"error": name, "detail": detail, **extra}
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    # FastAPI prefixes the location ("body", "query"); the client wants the field path.
+    parts = [str(p) for p in loc[1:]] if len(loc) > 1 else [str(p) for p in loc]
+    return ".".join(parts)
+
+
+async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, NotAuthenticated) else None
+    return JSONResponse(
+        _body(type(exc).__name__, exc.detail, **exc.extra), exc.status_code, headers=headers
+    )
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return JSONResponse(_body("MalformedBody", "the request body is not valid JSON"), 400)
+    fields = [{"field": _field_name(tuple(e["loc"])), "message": e["msg"]} for e in errors]
+    detail = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
+    return JSONResponse(_body("ValidationError", detail, fields=fields), 422)
+
+
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    names = {404: "NotFound", 405: "MethodNotAllowed", 401: "NotAuthenticated"}
+    name = names.get(exc.status_code, "HTTPError")
+    return JSONResponse(
+        _body(name, str(exc.detail)), exc.status_code, headers=getattr(exc, "headers", None)
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Render every error in the one shape the API promises."""
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -1,0 +1,164 @@
+"""Attachments: content-addressed files on disk, checked for size and type on the way in."""
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+from typing import BinaryIO
+from uuid import UUID
+
+from sqlmodel import Session, col, select
+
+from service.auth.models import User
+from service.config import get_settings
+from service.errors import (
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
+from service.proposals.models import Attachment
+from service.proposals.service import get_own, get_visible
+from service.proposals.workflow import Tag, has_tag
+
+_CHUNK = 1024 * 1024
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .doc/.xls/.ppt container
+_ZIP = b"PK\x03\x04"  # .docx/.xlsx/.pptx container
+
+# Extension -> (content type, the magic prefixes its content must start with; None: text).
+ALLOWED: dict[str, tuple[str, tuple[bytes, ...] | None]] = {
+    ".pdf": ("application/pdf", (b"%PDF-",)),
+    ".doc": ("application/msword", (_OLE,)),
+    ".xls": ("application/vnd.ms-excel", (_OLE,)),
+    ".ppt": ("application/vnd.ms-powerpoint", (_OLE,)),
+    ".docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        (_ZIP,),
+    ),
+    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (_ZIP,)),
+    ".pptx": (
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        (_ZIP,),
+    ),
+    ".png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
+    ".jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".gif": ("image/gif", (b"GIF87a", b"GIF89a")),
+    ".webp": ("image/webp", (b"RIFF",)),
+    ".csv": ("text/csv", None),
+}
+
+
+def _rule(filename: str) -> tuple[str, tuple[bytes, ...] | None]:
+    extension = Path(filename).suffix.lower()
+    if extension not in ALLOWED:
+        allowed = ", ".join(sorted(ALLOWED))
+        raise UnsupportedMediaType(
+            f"file: {extension or 'no extension'} is not accepted; allowed: {allowed}",
+            field="file",
+        )
+    return ALLOWED[extension]
+
+
+def _content_type(filename: str, head: bytes) -> str:
+    """The content type of an allowed file, judged by its extension and its first bytes."""
+    content_type, magics = _rule(filename)
+    if magics is None:
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            # A multi-byte character cut at the end of the sample is still text.
+            if exc.start < len(head) - 3:
+                raise UnsupportedMediaType("file: a CSV must be UTF-8 text", field="file") from None
+        if b"\x00" in head:
+            raise UnsupportedMediaType("file: a CSV must be UTF-8 text", field="file")
+    elif not any(head.startswith(m) for m in magics):
+        raise UnsupportedMediaType(
+            f"file: the content is not a {Path(filename).suffix.lower()} file", field="file"
+        )
+    return content_type
+
+
+def blob_path(sha256: str) -> Path:
+    return Path(get_settings().attachments_dir) / sha256[:2] / sha256
+
+
+def _receive(stream: BinaryIO, root: Path, limit: int) -> tuple[Path, str, int, bytes]:
+    """Copy the upload to a temporary file; refuse it past `limit` bytes."""
+    digest = hashlib.sha256()
+    size = 0
+    head = b""
+    with tempfile.NamedTemporaryFile(dir=root, delete=False) as tmp:
+        try:
+            while chunk := stream.read(_CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise PayloadTooLarge(
+                        f"file: larger than the limit of {limit} bytes", field="file", limit=limit
+                    )
+                if len(head) < 512:
+                    head += chunk[: 512 - len(head)]
+                digest.update(chunk)
+                tmp.write(chunk)
+        except BaseException:
+            tmp.close()
+            os.unlink(tmp.name)
+            raise
+    return Path(tmp.name), digest.hexdigest(), size, head
+
+
+def add(
+    *, session: Session, user: User, proposal_id: UUID, filename: str, stream: BinaryIO
+) -> Attachment:
+    """Attach a file to a proposal that waits for its applicant."""
+    proposal = get_own(session=session, user=user, proposal_id=proposal_id)
+    if not has_tag(proposal.state, Tag.applicant_action):
+        raise InvalidTransition(
+            f"files cannot be attached to a proposal in state {proposal.state}",
+            state=proposal.state,
+            legal=[],
+        )
+    name = Path(filename or "").name
+    if not name:
+        raise InvalidInput("file: a file name is required", field="file")
+    _rule(name)  # refuse a wrong extension before reading the upload
+    settings = get_settings()
+    root = Path(settings.attachments_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    tmp, sha, size, head = _receive(stream, root, settings.attachment_max_bytes)
+    try:
+        if size == 0:
+            raise InvalidInput("file: the file is empty", field="file")
+        content_type = _content_type(name, head)
+    except BaseException:
+        tmp.unlink()
+        raise
+    target = blob_path(sha)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(tmp, target)  # same content, same name: a re-upload changes nothing
+    attachment = Attachment(
+        proposal_id=proposal.id,
+        filename=name,
+        content_type=content_type,
+        size_bytes=size,
+        sha256=sha,
+        uploaded_by=user.id,
+    )
+    session.add(attachment)
+    session.flush()
+    return attachment
+
+
+def list_for(*, session: Session, user: User, proposal_id: UUID) -> list[Attachment]:
+    get_visible(session=session, user=user, proposal_id=proposal_id)
+    query = select(Attachment).where(Attachment.proposal_id == proposal_id)
+    return list(session.exec(query.order_by(col(Attachment.created_at))))
+
+
+def get(*, session: Session, user: User, proposal_id: UUID, attachment_id: UUID) -> Attachment:
+    get_visible(session=session, user=user, proposal_id=proposal_id)
+    attachment = session.get(Attachment, attachment_id)
+    if attachment is None or attachment.proposal_id != proposal_id:
+        raise NotFound(f"attachment {attachment_id} not found")
+    return attachment

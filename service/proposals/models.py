@@ -1,0 +1,225 @@
+"""Proposals, their frozen versions, attachments, transition history and idempotency keys."""
+
+from datetime import datetime
+from typing import ClassVar
+from uuid import UUID
+
+from pydantic import ConfigDict, field_validator
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from service.db import Record, UTCDateTime, created_field, id_field, utcnow
+from service.proposals.vocabulary import Modality, Phase, TherapeuticArea
+from service.proposals.workflow import State
+
+_THIS_YEAR_MAX = 2100
+_ROW_VERSION = Column("row_version", Integer, nullable=False)
+
+
+class ProposalFields(SQLModel):
+    """What an applicant writes; everything else on a proposal is set by the service."""
+
+    title: str = Field(min_length=3, max_length=200)
+    summary: str = Field(default="", max_length=20000, sa_type=Text)
+    therapeutic_area: TherapeuticArea | None = Field(default=None, sa_type=String(32))
+    modality: Modality | None = Field(default=None, sa_type=String(32))
+    phase: Phase | None = Field(default=None, sa_type=String(32))
+    budget_requested: int | None = Field(
+        default=None, ge=0, sa_type=BigInteger, description="US dollars"
+    )
+    expected_peak_sales: int | None = Field(
+        default=None, ge=0, sa_type=BigInteger, description="US dollars per year"
+    )
+    target_launch_year: int | None = Field(default=None, ge=2000, le=_THIS_YEAR_MAX)
+    target_markets: list[str] = Field(
+        default_factory=list, sa_type=JSON, description="ISO 3166-1 alpha-2 codes"
+    )
+    keywords: list[str] = Field(default_factory=list, sa_type=JSON)
+    declared_conflicts: list[str] = Field(
+        default_factory=list,
+        sa_type=JSON,
+        description="E-mails, organisation names or domains that must not review it",
+    )
+
+    # The fields a proposal must have before it may be submitted.
+    REQUIRED_FOR_SUBMIT: ClassVar[tuple[str, ...]] = (
+        "summary",
+        "therapeutic_area",
+        "modality",
+        "phase",
+        "budget_requested",
+        "target_launch_year",
+        "target_markets",
+    )
+
+    def missing_for_submit(self) -> tuple[str, ...]:
+        return tuple(f for f in self.REQUIRED_FOR_SUBMIT if getattr(self, f) in (None, "", []))
+
+
+class _ValidatedProposalFields(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    @field_validator("target_markets", check_fields=False)
+    @classmethod
+    def _markets(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        codes = [v.strip().upper() for v in value]
+        for code in codes:
+            if len(code) != 2 or not code.isalpha():
+                raise ValueError(f"{code!r} is not an ISO 3166-1 alpha-2 country code")
+        return list(dict.fromkeys(codes))
+
+    @field_validator("keywords", "declared_conflicts", check_fields=False)
+    @classmethod
+    def _short_list(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        items = list(dict.fromkeys(v.strip() for v in value if v.strip()))
+        if len(items) > 50:
+            raise ValueError("at most 50 entries")
+        if any(len(v) > 200 for v in items):
+            raise ValueError("each entry is at most 200 characters")
+        return items
+
+
+class ProposalCreate(ProposalFields, _ValidatedProposalFields):
+    pass
+
+
+class ProposalUpdate(_ValidatedProposalFields):
+    """A partial edit: only the fields sent change."""
+
+    title: str | None = Field(default=None, min_length=3, max_length=200)
+    summary: str | None = Field(default=None, max_length=20000)
+    therapeutic_area: TherapeuticArea | None = None
+    modality: Modality | None = None
+    phase: Phase | None = None
+    budget_requested: int | None = Field(default=None, ge=0)
+    expected_peak_sales: int | None = Field(default=None, ge=0)
+    target_launch_year: int | None = Field(default=None, ge=2000, le=_THIS_YEAR_MAX)
+    target_markets: list[str] | None = None
+    keywords: list[str] | None = None
+    declared_conflicts: list[str] | None = None
+
+
+class Proposal(ProposalFields, Record, table=True):
+    __tablename__ = "proposals"
+    __table_args__ = (
+        Index("ix_proposals_created_at_id", "created_at", "id"),
+        Index("ix_proposals_state_updated_at", "state", "updated_at"),
+    )
+    organisation_id: UUID = Field(foreign_key="organisations.id", index=True)
+    created_by: UUID = Field(foreign_key="users.id")
+    committee_id: UUID | None = Field(default=None, foreign_key="committees.id", index=True)
+    state: State = Field(default=State.draft, sa_type=String(32))
+    # The number of the last submitted version (0: never submitted).
+    version: int = 0
+    # Optimistic locking: every UPDATE checks and bumps it, so a lost update is impossible.
+    row_version: int = Field(default=1, sa_column=_ROW_VERSION)
+    # When the proposal entered its current state (SLA and queue ages count from here).
+    state_entered_at: datetime = created_field()
+    # Pipeline bookkeeping for the automated stage it is in.
+    stage_attempts: int = 0
+    stalled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str | None = Field(default=None, sa_type=Text)
+
+    __mapper_args__ = {"version_id_col": _ROW_VERSION}
+
+
+class ProposalPublic(ProposalFields):
+    id: UUID
+    organisation_id: UUID
+    committee_id: UUID | None
+    state: State
+    version: int
+    row_version: int
+    created_at: datetime
+    updated_at: datetime
+    state_entered_at: datetime
+    stalled_at: datetime | None
+
+
+class ProposalPage(SQLModel):
+    items: list[ProposalPublic]
+    next_cursor: str | None
+
+
+class ProposalVersion(SQLModel, table=True):
+    """The frozen text of a proposal as it was submitted; reviews belong to one of these."""
+
+    __tablename__ = "proposal_versions"
+    __table_args__ = (UniqueConstraint("proposal_id", "number"),)
+    id: UUID = id_field()
+    proposal_id: UUID = Field(foreign_key="proposals.id", index=True)
+    number: int
+    snapshot: dict[str, object] = Field(sa_type=JSON)
+    submitted_by: UUID = Field(foreign_key="users.id")
+    created_at: datetime = created_field()
+
+
+class Attachment(SQLModel, table=True):
+    __tablename__ = "attachments"
+    id: UUID = id_field()
+    proposal_id: UUID = Field(foreign_key="proposals.id", index=True)
+    filename: str = Field(max_length=255)
+    content_type: str = Field(max_length=120)
+    size_bytes: int = Field(sa_type=BigInteger)
+    sha256: str = Field(max_length=64, index=True)
+    uploaded_by: UUID = Field(foreign_key="users.id")
+    created_at: datetime = created_field()
+
+
+class AttachmentPublic(SQLModel):
+    id: UUID
+    proposal_id: UUID
+    filename: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    created_at: datetime
+
+
+class Transition(SQLModel, table=True):
+    """One immutable row per state change: who moved the proposal, from where, to where, why."""
+
+    __tablename__ = "proposal_transitions"
+    __table_args__ = (
+        Index("ix_proposal_transitions_proposal_created", "proposal_id", "created_at"),
+    )
+    id: UUID = id_field()
+    proposal_id: UUID = Field(foreign_key="proposals.id")
+    from_state: State = Field(sa_type=String(32))
+    to_state: State = Field(sa_type=String(32), index=True)
+    event: str = Field(max_length=32)
+    actor_id: UUID | None = Field(default=None, foreign_key="users.id")
+    actor_role: str = Field(max_length=16)
+    reason: str = Field(default="", sa_type=Text)
+    proposal_version: int
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+class TransitionPublic(SQLModel):
+    id: UUID
+    from_state: State
+    to_state: State
+    event: str
+    actor_id: UUID | None
+    actor_role: str
+    reason: str
+    proposal_version: int
+    created_at: datetime
+
+
+class IdempotencyKey(SQLModel, table=True):
+    """The first response to a request sent with an Idempotency-Key, replayed on a retry."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+    id: UUID = id_field()
+    user_id: UUID = Field(foreign_key="users.id")
+    key: str = Field(max_length=200)
+    request_hash: str = Field(max_length=64)
+    status_code: int
+    response_body: dict[str, object] = Field(sa_type=JSON)
+    created_at: datetime = created_field()

@@ -1,0 +1,58 @@
+"""The Celery app, configured from the service's settings."""
+
+from pathlib import Path
+from typing import Any
+
+from celery import Celery
+
+from service.config import Settings, get_settings
+
+
+def _transport_options(settings: Settings) -> dict[str, Any]:
+    if settings.broker_url.startswith("filesystem"):
+        # The zero-setup broker: one local folder carries messages between processes.
+        folder = Path(settings.broker_folder).resolve()
+        (folder / "processed").mkdir(parents=True, exist_ok=True)
+        return {
+            "data_folder_in": str(folder),
+            "data_folder_out": str(folder),
+            "processed_folder": str(folder / "processed"),
+            "control_folder": str(folder / "control"),
+            "store_processed": False,
+        }
+    return {
+        # Above the longest task's hard time limit, so a running task is never redelivered.
+        "visibility_timeout": settings.task_time_limit_seconds * 4,
+        "socket_connect_timeout": 2,
+        "socket_timeout": 5,
+    }
+
+
+def make_celery(settings: Settings) -> Celery:
+    app = Celery("committee", broker=settings.broker_url, include=["workers.tasks"])
+    app.conf.update(
+        broker_transport_options=_transport_options(settings),
+        broker_connection_timeout=2,
+        broker_connection_retry_on_startup=True,
+        task_serializer="json",
+        accept_content=["json"],
+        # The database is the source of truth; Celery results are never read.
+        task_ignore_result=True,
+        # At-least-once delivery: tasks are acknowledged only after they finish.
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_time_limit=settings.task_time_limit_seconds,
+        task_soft_time_limit=int(settings.task_time_limit_seconds * 0.8),
+        worker_hijack_root_logger=False,
+        beat_schedule={
+            "relay-outbox": {
+                "task": "outbox.relay",
+                "schedule": float(settings.outbox_resend_seconds),
+            },
+        },
+    )
+    return app
+
+
+celery_app = make_celery(get_settings())
