@@ -26,7 +26,8 @@ READING_STATUSES = (*OPEN_STATUSES, AssignmentStatus.submitted)
 
 class Assignment(Record, table=True):
     __tablename__ = "assignments"
-    __table_args__ = (UniqueConstraint("proposal_id", "reviewer_id"),)
+    # One assignment per reviewer and submitted version: a revised proposal gets new ones.
+    __table_args__ = (UniqueConstraint("proposal_id", "proposal_version", "reviewer_id"),)
     proposal_id: UUID = Field(foreign_key="proposals.id", index=True)
     reviewer_id: UUID = Field(foreign_key="users.id", index=True)
     proposal_version: int
