@@ -34,6 +34,44 @@ class Settings(BaseSettings):
     # Outbox rows older than this and still unsent are re-sent by the sweeper.
     outbox_resend_seconds: int = Field(default=30, ge=1)
     task_time_limit_seconds: int = Field(default=300, ge=10)
+    # Above the longest task's hard time limit, so a running task is never delivered twice;
+    # a worker that died holding a task gets it back after this long (the SLA scan is sooner).
+    broker_visibility_timeout_seconds: int = Field(default=3600, ge=10)
+    # How long (seconds) each state may last before the deadline scan acts: automated stages
+    # are re-driven, a late decision is escalated to the chairs. Override as JSON, e.g.
+    # SLA_SECONDS='{"screening": 300}'. Review due dates come from REVIEW_DAYS.
+    sla_seconds: dict[str, int] = Field(
+        default_factory=lambda: {
+            "screening": 600,
+            "analysis": 600,
+            "assignment": 3600,
+            "deliberation": 7 * 24 * 3600,
+        }
+    )
+    review_days: int = Field(default=14, ge=1, description="time a reviewer has for a review")
+    reminder_hours_before_due: int = Field(default=48, ge=1)
+    deadline_scan_seconds: int = Field(default=60, ge=1)
+    # A pipeline stage that failed this many times is marked stalled for an admin to re-drive.
+    stage_max_attempts: int = Field(default=5, ge=1)
+    # Outgoing e-mail; with no SMTP_HOST, e-mail notifications stay stored and are marked sent
+    # to the log only (the zero-setup demo has no mail server).
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_from: str = "committee@localhost"
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0)
+    notification_max_attempts: int = Field(default=6, ge=1)
+
+    @model_validator(mode="after")
+    def _visibility_above_time_limit(self) -> "Settings":
+        if self.broker_visibility_timeout_seconds <= self.task_time_limit_seconds:
+            raise ValueError(
+                "BROKER_VISIBILITY_TIMEOUT_SECONDS must exceed TASK_TIME_LIMIT_SECONDS, or a "
+                "running task would be delivered to a second worker"
+            )
+        return self
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> "Settings":

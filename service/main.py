@@ -5,12 +5,16 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from service import models  # noqa: F401  (every table registered before first use)
+from service.analysis.router import router as analysis_router
+from service.assignment.router import router as assignment_router
 from service.auth.router import router as auth_router
 from service.committees.router import router as committees_router
 from service.db import get_engine
 from service.errors import install_error_handlers
+from service.notifications.webhooks import router as webhooks_router
 from service.organisations.router import router as organisations_router
 from service.proposals.router import router as proposals_router
+from service.reviews.router import router as reviews_router
 
 API_PREFIX = "/api/v1"
 
@@ -36,7 +40,16 @@ def create_app() -> FastAPI:
     )
     install_error_handlers(app)
     api = APIRouter(prefix=API_PREFIX)
-    for router in (auth_router, organisations_router, committees_router, proposals_router):
+    for router in (
+        auth_router,
+        organisations_router,
+        committees_router,
+        proposals_router,
+        analysis_router,
+        assignment_router,
+        webhooks_router,
+        reviews_router,
+    ):
         api.include_router(router)
     app.include_router(api)
 

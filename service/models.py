@@ -1,8 +1,10 @@
 """Every table, imported in one place for Alembic and for the application."""
 
+from service.analysis.models import ProspectReportRecord
 from service.assignment.models import Assignment, ConflictRecord
 from service.auth.models import User
 from service.committees.models import Committee, CommitteeMembership
+from service.notifications.models import Notification, Webhook
 from service.organisations.models import Organisation
 from service.outbox.models import OutboxMessage
 from service.proposals.models import (
@@ -12,6 +14,7 @@ from service.proposals.models import (
     ProposalVersion,
     Transition,
 )
+from service.reviews.models import Decision, Review, ReviewAggregate
 
 __all__ = [
     "Assignment",
@@ -19,11 +22,17 @@ __all__ = [
     "Committee",
     "CommitteeMembership",
     "ConflictRecord",
+    "Decision",
     "IdempotencyKey",
+    "Notification",
     "Organisation",
     "OutboxMessage",
     "Proposal",
     "ProposalVersion",
+    "ProspectReportRecord",
+    "Review",
+    "ReviewAggregate",
     "Transition",
     "User",
+    "Webhook",
 ]

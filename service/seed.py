@@ -1,5 +1,6 @@
 """A demo committee for the zero-setup mode: one of each kind of user, ready to log in."""
 
+import io
 from dataclasses import dataclass
 
 from sqlmodel import Session, select
@@ -9,12 +10,20 @@ from service.auth.service import create_user
 from service.committees.models import Committee, CommitteeCreate
 from service.committees.service import create_committee
 from service.organisations.models import Organisation, OrganisationCreate
+from service.proposals.attachments import add as add_attachment
 from service.proposals.models import Proposal, ProposalCreate
 from service.proposals.service import create as create_proposal
 from service.proposals.service import submit
 from service.proposals.vocabulary import Modality, Phase, TherapeuticArea
 
 DEMO_PASSWORD = "demo-password"
+# A minimal valid PDF standing in for the demo proposal's business plan.
+_DEMO_PLAN = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
 
 
 @dataclass(frozen=True)
@@ -128,6 +137,13 @@ def seed_demo(session: Session) -> list[DemoLogin]:
                 target_markets=["CN", "KZ", "UZ", "RU"],
                 keywords=["bispecific antibody", "oncology", "PD-1", "VEGF", "GMP"],
             ),
+        )
+        add_attachment(
+            session=session,
+            user=applicant,
+            proposal_id=proposal.id,
+            filename="business-plan.pdf",
+            stream=io.BytesIO(_DEMO_PLAN),
         )
         submit(session=session, user=applicant, proposal_id=proposal.id)
     logins = [

@@ -10,19 +10,25 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
 
 from tests import services
+from tests.proxy import Proxy
 
 
 def pytest_configure(config: pytest.Config) -> None:
     try:
         server = services.postgres_server_url()
-        broker = services.redis_url()
+        redis_url = urlsplit(services.redis_url())
     except RuntimeError as missing:
         pytest.exit(str(missing), returncode=3)
+    # Every client reaches Redis through a proxy the fault tests can cut.
+    proxy = Proxy(redis_url.hostname or "127.0.0.1", redis_url.port or 6379)
+    config.stash[_BROKER_PROXY] = proxy
+    broker = redis_url._replace(netloc=f"127.0.0.1:{proxy.port}").geturl()
     name = f"committee_test_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(
         server.replace("postgresql+psycopg", "postgresql") + "/postgres", autocommit=True
@@ -40,6 +46,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 _DB_NAME = pytest.StashKey[tuple[str, str]]()
+_BROKER_PROXY = pytest.StashKey[Proxy]()
+
+
+@pytest.fixture(scope="session")
+def broker_proxy(pytestconfig: pytest.Config) -> Proxy:
+    """The proxy in front of Redis: `cut()` it to take the broker away, `restore()` it after."""
+    return pytestconfig.stash[_BROKER_PROXY]
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -52,6 +65,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
             server.replace("postgresql+psycopg", "postgresql") + "/postgres", autocommit=True
         ) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    if _BROKER_PROXY in config.stash:
+        config.stash[_BROKER_PROXY].close()
     services.stop_started()
 
 
@@ -80,9 +95,10 @@ def db(migrated: None) -> Iterator[None]:
 
 
 @pytest.fixture
-def broker() -> Iterator[Any]:
+def broker(broker_proxy: Proxy) -> Iterator[Any]:
     import redis
 
+    broker_proxy.restore()
     client = redis.Redis.from_url(os.environ["BROKER_URL"])
     client.flushdb()
     yield client

@@ -21,15 +21,18 @@ def _transport_options(settings: Settings) -> dict[str, Any]:
             "store_processed": False,
         }
     return {
-        # Above the longest task's hard time limit, so a running task is never redelivered.
-        "visibility_timeout": settings.task_time_limit_seconds * 4,
+        "visibility_timeout": settings.broker_visibility_timeout_seconds,
         "socket_connect_timeout": 2,
         "socket_timeout": 5,
     }
 
 
 def make_celery(settings: Settings) -> Celery:
-    app = Celery("committee", broker=settings.broker_url, include=["workers.tasks"])
+    app = Celery(
+        "committee",
+        broker=settings.broker_url,
+        include=["workers.tasks", "workers.notification_tasks"],
+    )
     app.conf.update(
         broker_transport_options=_transport_options(settings),
         broker_connection_timeout=2,
@@ -49,6 +52,10 @@ def make_celery(settings: Settings) -> Celery:
             "relay-outbox": {
                 "task": "outbox.relay",
                 "schedule": float(settings.outbox_resend_seconds),
+            },
+            "scan-deadlines": {
+                "task": "deadlines.scan",
+                "schedule": float(settings.deadline_scan_seconds),
             },
         },
     )

@@ -15,6 +15,8 @@ class OutboxMessage(SQLModel, table=True):
     id: UUID = id_field()
     task: str = Field(max_length=120)
     payload: dict[str, object] = Field(sa_type=JSON)
+    # Rows of a batched task are sent together, many payloads in one message (`jobs`).
+    batched: bool = False
     created_at: datetime = created_field()
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     send_attempts: int = 0

@@ -21,9 +21,17 @@ log = logging.getLogger(__name__)
 _PENDING = "outbox_pending"
 
 
-def enqueue(*, session: Session, task: str, **payload: Any) -> OutboxMessage:
-    """Write a job for `task`; it is sent to the workers only if the transaction commits."""
-    message = OutboxMessage(task=task, payload=payload)
+# Most payloads a batched task receives in one message.
+BATCH_SIZE = 100
+
+
+def enqueue(*, session: Session, task: str, batched: bool = False, **payload: Any) -> OutboxMessage:
+    """Write a job for `task`; it is sent to the workers only if the transaction commits.
+
+    A batched task receives `jobs=[payload, ...]` (up to BATCH_SIZE at once) instead of one
+    payload as keyword arguments: the pipeline's stages work many proposals per message.
+    """
+    message = OutboxMessage(task=task, payload=payload, batched=batched)
     session.add(message)
     session.info.setdefault(_PENDING, []).append(message.id)
     return message
@@ -39,6 +47,23 @@ def _send_after_commit(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _drop_on_rollback(session: Session) -> None:
     session.info.pop(_PENDING, None)
+
+
+def _batches(messages: list[OutboxMessage]) -> list[list[OutboxMessage]]:
+    """One message per unbatched row; batched rows grouped by task, BATCH_SIZE at most."""
+    grouped: dict[str, list[OutboxMessage]] = {}
+    batches: list[list[OutboxMessage]] = []
+    for message in messages:
+        if not message.batched:
+            batches.append([message])
+            continue
+        group = grouped.setdefault(message.task, [])
+        group.append(message)
+        if len(group) == BATCH_SIZE:
+            batches.append(group)
+            grouped[message.task] = []
+    batches += [group for group in grouped.values() if group]
+    return batches
 
 
 def relay(*, ids: list[UUID] | None = None, older_than: timedelta | None = None) -> int:
@@ -60,21 +85,27 @@ def relay(*, ids: list[UUID] | None = None, older_than: timedelta | None = None)
         if session.get_bind().dialect.name == "postgresql":
             # Two sweepers never send the same row at once.
             query = query.with_for_update(skip_locked=True)
-        for message in session.exec(query):
+        for batch in _batches(list(session.exec(query))):
+            first = batch[0]
+            if first.batched:
+                kwargs: dict[str, Any] = {
+                    "jobs": [{**m.payload, "outbox_id": str(m.id)} for m in batch]
+                }
+            else:
+                kwargs = {**first.payload, "outbox_id": str(first.id)}
             try:
-                celery_app.send_task(
-                    message.task,
-                    kwargs={**message.payload, "outbox_id": str(message.id)},
-                    task_id=str(message.id),
-                    retry=False,
-                )
-            except Exception as exc:  # any broker failure: leave the row for the sweeper
+                celery_app.send_task(first.task, kwargs=kwargs, task_id=str(first.id), retry=False)
+            except Exception as exc:  # any broker failure: leave the rows for the sweeper
+                error = f"{type(exc).__name__}: {exc}"[:2000]
+                for message in batch:
+                    message.send_attempts += 1
+                    message.last_error = error
+                log.warning("outbox: could not send %s (%s)", first.id, error)
+                break  # the broker is down; don't wait out a timeout per message
+            now = utcnow()
+            for message in batch:
+                message.sent_at = now
                 message.send_attempts += 1
-                message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                log.warning("outbox: could not send %s (%s)", message.id, message.last_error)
-                break  # the broker is down; don't wait out a timeout per row
-            message.sent_at = utcnow()
-            message.send_attempts += 1
-            sent += 1
+            sent += len(batch)
         session.commit()
     return sent

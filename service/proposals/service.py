@@ -46,6 +46,17 @@ def stage_task(state: State) -> str:
     return f"pipeline.{state}"
 
 
+def queue_stage(*, session: Session, proposal_id: UUID, state: State, version: int) -> None:
+    """Queue the work of an automated stage for one proposal version (batched per message)."""
+    enqueue(
+        session=session,
+        task=stage_task(state),
+        batched=True,
+        proposal_id=str(proposal_id),
+        version=version,
+    )
+
+
 # --- who may see what -------------------------------------------------------------------
 
 
@@ -250,10 +261,10 @@ def move(
         )
     )
     if has_tag(transition.target, Tag.automated):
-        enqueue(
+        queue_stage(
             session=session,
-            task=stage_task(transition.target),
-            proposal_id=str(proposal.id),
+            proposal_id=proposal.id,
+            state=transition.target,
             version=proposal.version,
         )
     _flush_guarded(session, proposal)

@@ -1,0 +1,62 @@
+"""The chair's reviewer tools: a dry-run preview, manual assignment, the assignment list."""
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from service.assignment import service
+from service.deps import CurrentUser, SessionDep
+
+router = APIRouter(tags=["assignment"])
+
+
+class ManualAssignment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reviewer_ids: list[UUID] = Field(min_length=1, max_length=20)
+
+
+class AssignmentPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: UUID
+    proposal_id: UUID
+    reviewer_id: UUID
+    proposal_version: int
+    status: str
+    affinity: float
+    explanation: str
+    assigned_by: UUID | None
+    due_at: datetime | None
+    created_at: datetime
+
+
+@router.post("/proposals/{proposal_id}/assignments/preview")
+def preview_assignment(session: SessionDep, user: CurrentUser, proposal_id: UUID) -> dict[str, Any]:
+    """What the solver would choose now, with affinities, and every excluded reviewer and why.
+
+    Nothing is stored: apply it by posting the proposed reviewer ids to `/assignments`.
+    """
+    return service.preview(session=session, user=user, proposal_id=proposal_id)
+
+
+@router.post("/proposals/{proposal_id}/assignments", status_code=201)
+def assign_reviewers(
+    session: SessionDep, user: CurrentUser, proposal_id: UUID, data: ManualAssignment
+) -> list[AssignmentPublic]:
+    """Assign reviewers by hand; 409 names the conflict or the full reviewer."""
+    created = service.assign_by_hand(
+        session=session, user=user, proposal_id=proposal_id, reviewer_ids=data.reviewer_ids
+    )
+    session.commit()
+    return [AssignmentPublic.model_validate(a) for a in created]
+
+
+@router.get("/proposals/{proposal_id}/assignments")
+def proposal_assignments(
+    session: SessionDep, user: CurrentUser, proposal_id: UUID
+) -> list[AssignmentPublic]:
+    """Every assignment of the proposal, all versions, with why each reviewer was chosen."""
+    rows = service.list_for_chair(session=session, user=user, proposal_id=proposal_id)
+    return [AssignmentPublic.model_validate(a) for a in rows]

@@ -1,0 +1,435 @@
+"""The assignment stage and the chair's tools, on top of the pure solver in this package.
+
+The worker staffs every proposal waiting in a committee at once (a global optimum, not first
+come); chairs preview a plan with the conflicts that excluded each reviewer, apply it or assign
+by hand; declines and overdue reviews get a replacement with the current loads.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from service.assignment.conflicts import check_pair, explain_conflicts
+from service.assignment.models import OPEN_STATUSES, Assignment, AssignmentStatus, ConflictRecord
+from service.assignment.profiles import ProposalProfile, RecordedConflict, ReviewerProfile
+from service.assignment.solver import AssignmentPlan, ProposedAssignment, plan_assignments
+from service.auth.models import User
+from service.committees.models import Committee, CommitteeMembership, MemberRole
+from service.committees.service import chaired_by
+from service.config import get_settings
+from service.db import utcnow
+from service.errors import Conflict, Forbidden, InvalidInput
+from service.notifications.service import notify
+from service.organisations.models import Organisation
+from service.proposals.models import Proposal
+from service.proposals.service import get_visible, move
+from service.proposals.workflow import Actor, Event, GuardContext, State
+
+# Statuses that hold a slot of the version's k reviewers (a submitted review keeps its slot).
+_HOLDING = (*OPEN_STATUSES, AssignmentStatus.submitted)
+# Proposals staffed per solver run; more wait for the next run of the stage.
+BATCH_SIZE = 5000
+
+
+@dataclass(frozen=True)
+class Staffing:
+    """What one run of the assignment stage did."""
+
+    assigned: int
+    moved_to_review: list[UUID]
+    unstaffed: dict[UUID, str]
+
+
+# --- profiles from the database -------------------------------------------------------------
+
+
+def _reviewers(session: Session, committee: Committee) -> list[ReviewerProfile]:
+    users = session.exec(
+        select(User)
+        .join(CommitteeMembership, col(CommitteeMembership.user_id) == col(User.id))
+        .where(
+            CommitteeMembership.committee_id == committee.id,
+            CommitteeMembership.role == MemberRole.reviewer,
+            User.is_active == True,  # noqa: E712
+        )
+    ).all()
+    ids = [u.id for u in users]
+    loads = dict(
+        session.exec(
+            select(Assignment.reviewer_id, func.count())
+            .where(col(Assignment.reviewer_id).in_(ids), col(Assignment.status).in_(OPEN_STATUSES))
+            .group_by(col(Assignment.reviewer_id))
+        ).all()
+    )
+    names = _organisation_names(session, {u.organisation_id for u in users if u.organisation_id})
+    return [
+        ReviewerProfile(
+            id=u.id,
+            email=u.email,
+            organisation_id=u.organisation_id,
+            expertise=" ".join([*u.expertise_keywords, u.expertise_profile]),
+            areas=tuple(committee.therapeutic_areas),
+            capacity_remaining=max(u.capacity - loads.get(u.id, 0), 0),
+            organisation_name=names.get(u.organisation_id) if u.organisation_id else None,
+            open_reviews=loads.get(u.id, 0),
+        )
+        for u in users
+    ]
+
+
+def _organisation_names(session: Session, ids: Iterable[UUID]) -> dict[UUID, str]:
+    rows = session.exec(select(Organisation).where(col(Organisation.id).in_(list(ids))))
+    return {o.id: o.name for o in rows}
+
+
+def _on_version(session: Session, proposals: Sequence[Proposal]) -> dict[UUID, list[Assignment]]:
+    """Every assignment of each proposal's current version."""
+    found: dict[UUID, list[Assignment]] = {p.id: [] for p in proposals}
+    versions = {p.id: p.version for p in proposals}
+    rows = session.exec(select(Assignment).where(col(Assignment.proposal_id).in_(list(versions))))
+    for row in rows:
+        if row.proposal_version == versions[row.proposal_id]:
+            found[row.proposal_id].append(row)
+    return found
+
+
+def _profile(
+    session: Session,
+    proposal: Proposal,
+    committee: Committee,
+    current: list[Assignment],
+) -> ProposalProfile:
+    organisation = session.get(Organisation, proposal.organisation_id)
+    assert organisation is not None
+    applicants = session.exec(
+        select(User.email).where(User.organisation_id == proposal.organisation_id)
+    ).all()
+    holding = [a for a in current if a.status in _HOLDING]
+    return ProposalProfile(
+        id=proposal.id,
+        text=" ".join([proposal.title, proposal.summary, *proposal.keywords]),
+        therapeutic_area=str(proposal.therapeutic_area),
+        organisation_id=proposal.organisation_id,
+        organisation_domains=tuple(organisation.email_domains),
+        declared_conflicts=tuple(c.lower() for c in proposal.declared_conflicts),
+        reviewers_needed=max(committee.reviewers_per_proposal - len(holding), 0),
+        # Anyone who ever held a slot on this version (declined, replaced) is not asked again.
+        already_assigned=tuple(a.reviewer_id for a in current),
+        organisation_name=organisation.name,
+        applicant_emails=tuple(applicants),
+    )
+
+
+def _recorded(session: Session, reviewer_ids: Sequence[UUID]) -> list[RecordedConflict]:
+    rows = session.exec(
+        select(ConflictRecord).where(col(ConflictRecord.reviewer_id).in_(list(reviewer_ids)))
+    )
+    return [
+        RecordedConflict(
+            reviewer_id=r.reviewer_id,
+            reason=r.reason,
+            proposal_id=r.proposal_id,
+            organisation_id=None if r.proposal_id else r.organisation_id,
+        )
+        for r in rows
+        if r.proposal_id or r.organisation_id
+    ]
+
+
+# --- writing assignments --------------------------------------------------------------------
+
+
+def _invite(
+    session: Session,
+    proposal: Proposal,
+    chosen: Iterable[ProposedAssignment],
+    assigned_by: UUID | None,
+) -> list[Assignment]:
+    due = utcnow() + timedelta(days=get_settings().review_days)
+    created = [
+        Assignment(
+            proposal_id=proposal.id,
+            reviewer_id=c.reviewer_id,
+            proposal_version=proposal.version,
+            affinity=c.affinity,
+            explanation=c.explanation,
+            assigned_by=assigned_by,
+            due_at=due,
+        )
+        for c in chosen
+    ]
+    session.add_all(created)
+    session.flush()
+    reviewers = session.exec(select(User).where(col(User.id).in_([a.reviewer_id for a in created])))
+    notify(
+        session=session,
+        event="assignment.invited",
+        proposal=proposal,
+        recipients=reviewers,
+        subject=f"Review invitation: {proposal.title}",
+        body=f"You are invited to review '{proposal.title}' by {due:%Y-%m-%d}. "
+        "Accept or decline (declaring any conflict of interest) in the service.",
+        occurrence=str(proposal.version),
+    )
+    return created
+
+
+def _start_review_if_staffed(
+    session: Session,
+    proposal: Proposal,
+    committee: Committee,
+    actor: Actor,
+    actor_id: UUID | None,
+) -> bool:
+    holding = session.exec(
+        select(func.count())
+        .select_from(Assignment)
+        .where(
+            Assignment.proposal_id == proposal.id,
+            Assignment.proposal_version == proposal.version,
+            col(Assignment.status).in_(_HOLDING),
+        )
+    ).one()
+    if proposal.state != State.assignment or holding < committee.reviewers_per_proposal:
+        return False
+    move(
+        session=session,
+        proposal=proposal,
+        event=Event.start_review,
+        actor=actor,
+        actor_id=actor_id,
+        context=GuardContext(
+            reviewers_assigned=holding, reviewers_needed=committee.reviewers_per_proposal
+        ),
+    )
+    return True
+
+
+# --- the worker's stage ---------------------------------------------------------------------
+
+
+def staff_waiting(*, session: Session, committee_id: UUID) -> Staffing:
+    """Staff every proposal of a committee waiting in `assignment`, in one global solve."""
+    committee = session.get(Committee, committee_id)
+    if committee is None:
+        return Staffing(0, [], {})
+    query = (
+        select(Proposal)
+        .where(Proposal.committee_id == committee_id, Proposal.state == State.assignment)
+        .order_by(col(Proposal.state_entered_at))
+        .limit(BATCH_SIZE)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        # Concurrent runs take disjoint batches instead of staffing the same proposals twice.
+        query = query.with_for_update(skip_locked=True, of=Proposal)
+    proposals = list(session.exec(query))
+    if not proposals:
+        return Staffing(0, [], {})
+    reviewers = _reviewers(session, committee)
+    recorded = _recorded(session, [r.id for r in reviewers])
+    assigned = _reinvite_previous_reviewers(session, proposals, committee, reviewers, recorded)
+    if assigned:
+        reviewers = _reviewers(session, committee)  # their loads changed
+    current = _on_version(session, proposals)
+    profiles = [_profile(session, p, committee, current[p.id]) for p in proposals]
+    plan = plan_assignments(profiles, reviewers, recorded)
+    by_proposal: dict[UUID, list[ProposedAssignment]] = {}
+    for chosen in plan.assignments:
+        by_proposal.setdefault(chosen.proposal_id, []).append(chosen)
+    short = {u.proposal_id: u.reason for u in plan.unstaffed}
+    moved: list[UUID] = []
+    for proposal in proposals:
+        assigned += len(_invite(session, proposal, by_proposal.get(proposal.id, ()), None))
+        if _start_review_if_staffed(session, proposal, committee, Actor.system, None):
+            moved.append(proposal.id)
+        elif proposal.id in short:
+            # Stays visible in the queue with the reason until reviewers free up.
+            proposal.last_error = f"cannot be staffed: {short[proposal.id]}"
+    session.flush()
+    return Staffing(assigned, moved, short)
+
+
+def _reinvite_previous_reviewers(
+    session: Session,
+    proposals: Sequence[Proposal],
+    committee: Committee,
+    reviewers: Sequence[ReviewerProfile],
+    recorded: Sequence[RecordedConflict],
+) -> int:
+    """A revised version goes back to the reviewers of the last one where they are still free."""
+    revised = [p for p in proposals if p.version > 1]
+    if not revised:
+        return 0
+    by_id = {r.id: r for r in reviewers}
+    capacity = {r.id: r.capacity_remaining for r in reviewers}
+    current = _on_version(session, revised)
+    invited = 0
+    for proposal in revised:
+        earlier = session.exec(
+            select(Assignment.reviewer_id).where(
+                Assignment.proposal_id == proposal.id,
+                Assignment.proposal_version == proposal.version - 1,
+                Assignment.status == AssignmentStatus.submitted,
+            )
+        ).all()
+        profile = _profile(session, proposal, committee, current[proposal.id])
+        chosen = [
+            ProposedAssignment(
+                proposal_id=proposal.id,
+                reviewer_id=reviewer_id,
+                affinity=0.0,
+                area_match=True,
+                rank=0,
+                explanation=f"reviewed version {proposal.version - 1} of this proposal",
+            )
+            for reviewer_id in earlier
+            if reviewer_id in by_id
+            and capacity[reviewer_id] > 0
+            and reviewer_id not in profile.already_assigned
+            and not check_pair(profile, by_id[reviewer_id], recorded)
+        ][: profile.reviewers_needed]
+        for c in chosen:
+            capacity[c.reviewer_id] -= 1
+        invited += len(_invite(session, proposal, chosen, None))
+    return invited
+
+
+def fill_vacancies(*, session: Session, proposal_id: UUID) -> int:
+    """Replace reviewers who declined or ran out of time, with the current loads."""
+    proposal = session.get(Proposal, proposal_id)
+    if proposal is None or proposal.state not in (State.assignment, State.in_review):
+        return 0
+    committee = session.get(Committee, proposal.committee_id)
+    if committee is None:
+        return 0
+    current = _on_version(session, [proposal])[proposal.id]
+    profile = _profile(session, proposal, committee, current)
+    if profile.reviewers_needed == 0:
+        return 0
+    reviewers = _reviewers(session, committee)
+    plan = plan_assignments([profile], reviewers, _recorded(session, [r.id for r in reviewers]))
+    created = _invite(session, proposal, plan.assignments, None)
+    if plan.unstaffed:
+        proposal.last_error = f"cannot be staffed: {plan.unstaffed[0].reason}"
+    _start_review_if_staffed(session, proposal, committee, Actor.system, None)
+    return len(created)
+
+
+# --- the chair's tools ----------------------------------------------------------------------
+
+
+def _chaired(session: Session, user: User, proposal_id: UUID) -> tuple[Proposal, Committee]:
+    proposal = get_visible(session=session, user=user, proposal_id=proposal_id)
+    if proposal.committee_id not in chaired_by(session=session, user_id=user.id):
+        raise Forbidden("only the chair of the proposal's committee may manage its reviewers")
+    committee = session.get(Committee, proposal.committee_id)
+    assert committee is not None
+    return proposal, committee
+
+
+def preview(*, session: Session, user: User, proposal_id: UUID) -> dict[str, Any]:
+    """A dry run for one proposal: who the solver would choose and who is excluded, and why."""
+    proposal, committee = _chaired(session, user, proposal_id)
+    current = _on_version(session, [proposal])[proposal.id]
+    profile = _profile(session, proposal, committee, current)
+    reviewers = _reviewers(session, committee)
+    recorded = _recorded(session, [r.id for r in reviewers])
+    plan: AssignmentPlan = plan_assignments([profile], reviewers, recorded)
+    emails = {r.id: r.email for r in reviewers}
+    return {
+        "proposal_id": proposal.id,
+        "reviewers_needed": profile.reviewers_needed,
+        "proposed": [
+            {
+                "reviewer_id": a.reviewer_id,
+                "email": emails[a.reviewer_id],
+                "affinity": round(a.affinity, 4),
+                "area_match": a.area_match,
+                "explanation": a.explanation,
+            }
+            for a in plan.assignments
+        ],
+        "excluded": [
+            {
+                "reviewer_id": rid,
+                "email": emails[rid],
+                "conflicts": [{"reason": c.reason, "detail": c.detail} for c in conflicts],
+            }
+            for rid, conflicts in explain_conflicts(profile, reviewers, recorded)
+        ]
+        + [
+            {"reviewer_id": r.id, "email": r.email, "conflicts": [], "at_capacity": True}
+            for r in reviewers
+            if r.capacity_remaining == 0
+        ],
+        "unstaffed_reason": plan.unstaffed[0].reason if plan.unstaffed else None,
+    }
+
+
+def assign_by_hand(
+    *, session: Session, user: User, proposal_id: UUID, reviewer_ids: list[UUID]
+) -> list[Assignment]:
+    """The chair's assignment (or a preview applied as shown): every pair checked again."""
+    proposal, committee = _chaired(session, user, proposal_id)
+    if proposal.state not in (State.assignment, State.in_review):
+        raise Conflict(
+            f"reviewers are assigned in state assignment or in_review, not {proposal.state}"
+        )
+    if len(set(reviewer_ids)) != len(reviewer_ids):
+        raise InvalidInput("reviewer_ids: a reviewer is listed twice", field="reviewer_ids")
+    current = _on_version(session, [proposal])[proposal.id]
+    profile = _profile(session, proposal, committee, current)
+    reviewers = {r.id: r for r in _reviewers(session, committee)}
+    recorded = _recorded(session, reviewer_ids)
+    chosen = []
+    for reviewer_id in reviewer_ids:
+        reviewer = reviewers.get(reviewer_id)
+        if reviewer is None:
+            raise InvalidInput(
+                f"reviewer_ids: {reviewer_id} is not a reviewer of this committee",
+                field="reviewer_ids",
+            )
+        if reviewer_id in profile.already_assigned:
+            raise Conflict(f"{reviewer.email} is already on this version of the proposal")
+        conflicts = check_pair(profile, reviewer, recorded)
+        if conflicts:
+            raise Conflict(
+                f"{reviewer.email} has a conflict of interest: "
+                + "; ".join(c.detail for c in conflicts),
+                reviewer_id=str(reviewer_id),
+                conflicts=[c.reason for c in conflicts],
+            )
+        if reviewer.capacity_remaining <= 0:
+            raise Conflict(
+                f"{reviewer.email} is at capacity ({reviewer.open_reviews} open reviews)",
+                reviewer_id=str(reviewer_id),
+            )
+        chosen.append(
+            ProposedAssignment(
+                proposal_id=proposal.id,
+                reviewer_id=reviewer_id,
+                affinity=0.0,
+                area_match=True,
+                rank=0,
+                explanation=f"assigned by the chair {user.email}",
+            )
+        )
+    created = _invite(session, proposal, chosen, user.id)
+    _start_review_if_staffed(session, proposal, committee, Actor.chair, user.id)
+    return created
+
+
+def list_for_chair(*, session: Session, user: User, proposal_id: UUID) -> list[Assignment]:
+    proposal, _ = _chaired(session, user, proposal_id)
+    return list(
+        session.exec(
+            select(Assignment)
+            .where(Assignment.proposal_id == proposal.id)
+            .order_by(col(Assignment.proposal_version), col(Assignment.created_at))
+        )
+    )

@@ -1,0 +1,136 @@
+"""Organisations' webhooks: applicants register endpoints for their own proposals' events.
+
+The server generates each webhook's signing secret and shows it once, in the creation
+response. Removing a webhook deactivates it (its past deliveries still refer to it); pending
+deliveries to it then fail instead of being sent.
+"""
+
+import re
+import secrets
+from datetime import datetime
+from uuid import UUID
+
+from fastapi import APIRouter
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator
+from sqlmodel import Session, col, select
+
+from service.auth.models import Role, User
+from service.deps import CurrentUser, SessionDep
+from service.errors import Forbidden, NotFound
+from service.notifications.models import Webhook
+
+router = APIRouter(prefix="/webhooks", tags=["webhooks"])
+
+# Event names as notify() writes them, e.g. "proposal.returned".
+_EVENT_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
+
+
+class WebhookCreate(BaseModel):
+    """A webhook to register: where to POST, and which events (none listed means all)."""
+
+    model_config = ConfigDict(extra="forbid")
+    url: AnyHttpUrl = Field(description="http or https URL that receives the signed POSTs")
+    events: list[str] = Field(default_factory=list, max_length=50)
+
+    @field_validator("url")
+    @classmethod
+    def _url_fits(cls, value: AnyHttpUrl) -> AnyHttpUrl:
+        # The column holds 2000 characters.
+        if len(str(value)) > 2000:
+            raise ValueError("at most 2000 characters")
+        return value
+
+    @field_validator("events")
+    @classmethod
+    def _event_names(cls, value: list[str]) -> list[str]:
+        names = [name.strip() for name in value]
+        bad = [name for name in names if len(name) > 64 or not _EVENT_NAME.match(name)]
+        if bad:
+            raise ValueError(f"not event names like 'proposal.returned': {bad}")
+        return sorted(set(names))
+
+
+class WebhookPublic(BaseModel):
+    """A registered webhook as its organisation (or an administrator) sees it: no secret."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: UUID
+    organisation_id: UUID
+    url: str
+    events: list[str]
+    active: bool
+    created_at: datetime
+
+
+class WebhookCreated(WebhookPublic):
+    """The creation response: the only time the signing secret is shown."""
+
+    secret: str
+
+
+def _require_applicant_or_admin(user: User) -> None:
+    if user.role not in (Role.applicant, Role.admin):
+        raise Forbidden("only applicants and administrators manage webhooks")
+
+
+def register_webhook(*, session: Session, user: User, data: WebhookCreate) -> Webhook:
+    """Register a webhook for the applicant's own organisation, with a new signing secret."""
+    if user.role != Role.applicant or user.organisation_id is None:
+        raise Forbidden("only applicants register webhooks, for their own organisation")
+    webhook = Webhook(
+        organisation_id=user.organisation_id,
+        url=str(data.url),
+        events=data.events,
+        secret="whsec_" + secrets.token_urlsafe(32),
+    )
+    session.add(webhook)
+    session.flush()
+    return webhook
+
+
+def list_webhooks(*, session: Session, user: User) -> list[Webhook]:
+    """Active webhooks: the applicant's organisation's, or every organisation's for an admin."""
+    _require_applicant_or_admin(user)
+    query = select(Webhook).where(col(Webhook.active).is_(True))
+    if user.role == Role.applicant:
+        query = query.where(Webhook.organisation_id == user.organisation_id)
+    return list(session.exec(query.order_by(col(Webhook.created_at), col(Webhook.id))))
+
+
+def remove_webhook(*, session: Session, user: User, webhook_id: UUID) -> None:
+    """Deactivate a webhook of the applicant's organisation (an admin may remove any).
+
+    Another organisation's webhook answers 404, as if it did not exist.
+    """
+    _require_applicant_or_admin(user)
+    webhook = session.get(Webhook, webhook_id)
+    if (
+        webhook is None
+        or not webhook.active
+        or (user.role == Role.applicant and webhook.organisation_id != user.organisation_id)
+    ):
+        raise NotFound(f"webhook {webhook_id} not found")
+    webhook.active = False
+    session.add(webhook)
+    session.flush()
+
+
+@router.post("", response_model=WebhookCreated, status_code=201)
+def create_webhook(session: SessionDep, user: CurrentUser, data: WebhookCreate) -> WebhookCreated:
+    """Register a webhook for the caller's organisation; keep the returned secret."""
+    webhook = register_webhook(session=session, user=user, data=data)
+    session.commit()
+    return WebhookCreated.model_validate(webhook)
+
+
+@router.get("", response_model=list[WebhookPublic])
+def get_webhooks(session: SessionDep, user: CurrentUser) -> list[WebhookPublic]:
+    """The webhooks the caller manages, without their secrets."""
+    return [WebhookPublic.model_validate(w) for w in list_webhooks(session=session, user=user)]
+
+
+@router.delete("/{webhook_id}", status_code=204)
+def delete_webhook(session: SessionDep, user: CurrentUser, webhook_id: UUID) -> None:
+    """Stop sending events to a webhook."""
+    remove_webhook(session=session, user=user, webhook_id=webhook_id)
+    session.commit()

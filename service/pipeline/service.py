@@ -1,0 +1,192 @@
+"""Running the automated stages: attempts, stalls, re-drives and the deadline scan.
+
+A stage function takes ids, re-reads the row and does nothing when the proposal has already
+moved past the state it expects, so a task delivered twice changes nothing the second time.
+"""
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from service.analysis.service import run_analysis
+from service.assignment.models import OPEN_STATUSES, Assignment, AssignmentStatus
+from service.assignment.service import staff_waiting
+from service.auth.models import User
+from service.committees.models import CommitteeMembership, MemberRole
+from service.config import get_settings
+from service.db import utcnow
+from service.errors import Conflict, NotFound
+from service.notifications.service import notify
+from service.outbox.service import enqueue
+from service.proposals.models import Proposal
+from service.proposals.service import queue_stage
+from service.proposals.workflow import State, Tag, has_tag, states_tagged
+from service.screening.service import screen
+
+log = logging.getLogger(__name__)
+
+REPLACE_TASK = "assignment.replace"
+
+
+def run_assignment(*, session: Session, proposal_id: UUID, version: int) -> None:
+    """Staff the proposal's committee's whole waiting batch (this proposal included)."""
+    proposal = session.get(Proposal, proposal_id)
+    if proposal is None or proposal.state != State.assignment or proposal.version != version:
+        return
+    assert proposal.committee_id is not None, "screening routes every proposal to a committee"
+    staff_waiting(session=session, committee_id=proposal.committee_id)
+
+
+# The function that works each automated stage, by the state it works on.
+STAGES: dict[State, Callable[..., None]] = {
+    State.screening: screen,
+    State.analysis: run_analysis,
+    State.assignment: run_assignment,
+}
+
+
+def record_failure(
+    *, session: Session, proposal_id: UUID, version: int, error: str, final: bool
+) -> None:
+    """Count a failed attempt of the proposal's current stage; mark it stalled if final."""
+    values: dict[str, object] = {
+        "stage_attempts": Proposal.stage_attempts + 1,
+        "last_error": error[:4000],
+    }
+    if final:
+        values["stalled_at"] = utcnow()
+    # A plain guarded UPDATE: no optimistic-lock bump, so it never races a real transition.
+    session.execute(
+        update(Proposal)
+        .where(col(Proposal.id) == proposal_id, col(Proposal.version) == version)
+        .where(col(Proposal.state).in_(states_tagged(Tag.automated)))
+        .values(**values)
+    )
+
+
+def redrive(*, session: Session, proposal_id: UUID) -> Proposal:
+    """Queue the proposal's automated stage again (an admin's action, or the SLA scan's)."""
+    proposal = session.get(Proposal, proposal_id)
+    if proposal is None:
+        raise NotFound(f"proposal {proposal_id} not found")
+    state = State(proposal.state)
+    if not has_tag(state, Tag.automated):
+        raise Conflict(
+            f"a proposal in state {state} waits for people, not a worker; "
+            "nothing to re-drive (reminders and escalation handle human stages)",
+            state=state,
+        )
+    proposal.stalled_at = None
+    proposal.stage_attempts = 0
+    queue_stage(session=session, proposal_id=proposal.id, state=state, version=proposal.version)
+    return proposal
+
+
+def scan_deadlines(*, session: Session) -> dict[str, int]:
+    """Re-drive automated stages past their SLA, remind reviewers, replace overdue ones."""
+    settings = get_settings()
+    now = utcnow()
+    done = {"redriven": 0, "reminded": 0, "replaced": 0}
+    for state in states_tagged(Tag.automated):
+        seconds = settings.sla_seconds.get(state)
+        if seconds is None:
+            continue
+        late = now - timedelta(seconds=seconds)
+        stuck = session.exec(
+            select(Proposal.id, Proposal.version).where(
+                Proposal.state == state,
+                col(Proposal.stalled_at).is_(None),
+                Proposal.state_entered_at < late,
+                Proposal.updated_at < late,
+            )
+        ).all()
+        for proposal_id, version in stuck:
+            # A guarded plain UPDATE (no optimistic-lock bump): if a worker moved the proposal
+            # meanwhile it matches nothing, and the scan never conflicts with the stage itself.
+            touched = session.execute(
+                update(Proposal)
+                .where(
+                    col(Proposal.id) == proposal_id,
+                    col(Proposal.state) == state,
+                    col(Proposal.version) == version,
+                )
+                .values(updated_at=now)
+            )
+            if touched.rowcount:  # type: ignore[attr-defined]
+                queue_stage(session=session, proposal_id=proposal_id, state=state, version=version)
+                done["redriven"] += 1
+    remind_before = timedelta(hours=settings.reminder_hours_before_due)
+    due_soon = session.exec(
+        select(Assignment).where(
+            col(Assignment.status).in_(OPEN_STATUSES),
+            col(Assignment.reminded_at).is_(None),
+            col(Assignment.due_at) < now + remind_before,
+            col(Assignment.due_at) >= now,
+        )
+    ).all()
+    for assignment in due_soon:
+        reviewed = session.get(Proposal, assignment.proposal_id)
+        reviewer = session.get(User, assignment.reviewer_id)
+        assert reviewed is not None and reviewer is not None
+        assignment.reminded_at = now
+        notify(
+            session=session,
+            event="review.reminder",
+            proposal=reviewed,
+            recipients=[reviewer],
+            subject=f"Review due soon: {reviewed.title}",
+            body=f"Your review of '{reviewed.title}' is due by "
+            f"{assignment.due_at:%Y-%m-%d %H:%M} UTC.",
+            occurrence=f"{assignment.proposal_version}:{assignment.id}",
+        )
+        done["reminded"] += 1
+    overdue = session.exec(
+        select(Assignment).where(
+            col(Assignment.status).in_(OPEN_STATUSES), col(Assignment.due_at) < now
+        )
+    ).all()
+    for assignment in overdue:
+        assignment.status = AssignmentStatus.replaced
+        enqueue(session=session, task=REPLACE_TASK, proposal_id=str(assignment.proposal_id))
+        done["replaced"] += 1
+    done["escalated"] = _escalate_deliberations(session, now)
+    session.flush()
+    return done
+
+
+def _escalate_deliberations(session: Session, now: datetime) -> int:
+    """Tell the chairs once about each decision that is past its SLA."""
+    seconds = get_settings().sla_seconds.get(State.deliberation)
+    if seconds is None:
+        return 0
+    late = session.exec(
+        select(Proposal).where(
+            Proposal.state == State.deliberation,
+            Proposal.state_entered_at < now - timedelta(seconds=seconds),
+        )
+    ).all()
+    told = 0
+    for proposal in late:
+        chairs = session.exec(
+            select(User)
+            .join(CommitteeMembership, col(CommitteeMembership.user_id) == col(User.id))
+            .where(
+                CommitteeMembership.committee_id == proposal.committee_id,
+                CommitteeMembership.role == MemberRole.chair,
+            )
+        )
+        told += notify(
+            session=session,
+            event="deliberation.overdue",
+            proposal=proposal,
+            recipients=chairs,
+            subject=f"Decision overdue: {proposal.title}",
+            body=f"'{proposal.title}' has waited for a decision since "
+            f"{proposal.state_entered_at:%Y-%m-%d}.",
+            occurrence=str(proposal.version),
+        )
+    return told

@@ -1,0 +1,542 @@
+"""Reviews: reviewers answer their assignments and review, the quorum opens deliberation, the
+chair decides.
+
+Service functions flush but never commit: the request or the task that calls them owns the
+transaction. Every function taking a client-supplied id checks the caller against the object:
+who may not know it exists gets NotFound, who may see it but not act gets Forbidden.
+"""
+
+from uuid import UUID
+
+from sqlmodel import Session, col, select
+
+from service.assignment.models import OPEN_STATUSES, Assignment, AssignmentStatus, ConflictRecord
+from service.auth.models import Role, User
+from service.committees.models import Committee, CommitteeMembership, MemberRole
+from service.committees.service import chaired_by
+from service.config import get_settings
+from service.db import utcnow
+from service.errors import Conflict, Forbidden, InvalidInput, NotFound
+from service.notifications.service import notify
+from service.outbox.service import enqueue
+from service.proposals.models import Proposal
+from service.proposals.service import get_visible, move
+from service.proposals.workflow import Actor, Event, GuardContext, State
+from service.reviews.aggregate import aggregate
+from service.reviews.models import Decision, Outcome, Review, ReviewAggregate
+from service.reviews.schemas import (
+    AssignmentItem,
+    DecisionForApplicant,
+    DecisionForCommittee,
+    ProposalReviews,
+    ReviewDraft,
+    ReviewPublic,
+)
+
+REPLACE_TASK = "assignment.replace"
+QUORUM_TASK = "reviews.check_quorum"
+
+# The proposal states in which an assignment still matters (a declined one needs replacing).
+_STAFFING_STATES = (State.assignment, State.in_review)
+
+_DECISION_EVENTS = {
+    Outcome.approved: Event.approve,
+    Outcome.rejected: Event.reject,
+    Outcome.revision_requested: Event.request_revision,
+}
+
+
+# --- who is who -------------------------------------------------------------------------------
+
+
+def _chairs_committee_of(*, session: Session, user: User, proposal: Proposal) -> bool:
+    return proposal.committee_id is not None and proposal.committee_id in chaired_by(
+        session=session, user_id=user.id
+    )
+
+
+def _committee(*, session: Session, proposal: Proposal) -> Committee:
+    committee = session.get(Committee, proposal.committee_id) if proposal.committee_id else None
+    if committee is None:
+        # Only routed proposals reach review; this is a fault, not a user error.
+        raise RuntimeError(f"proposal {proposal.id} in {proposal.state} has no committee")
+    return committee
+
+
+def _chairs(*, session: Session, committee_id: UUID) -> list[User]:
+    query = (
+        select(User)
+        .join(CommitteeMembership, col(CommitteeMembership.user_id) == col(User.id))
+        .where(
+            CommitteeMembership.committee_id == committee_id,
+            CommitteeMembership.role == MemberRole.chair,
+            col(User.is_active),
+        )
+    )
+    return list(session.exec(query))
+
+
+def _applicants(*, session: Session, proposal: Proposal) -> list[User]:
+    query = select(User).where(
+        User.organisation_id == proposal.organisation_id,
+        User.role == Role.applicant,
+        col(User.is_active),
+    )
+    return list(session.exec(query))
+
+
+# --- assignments ------------------------------------------------------------------------------
+
+
+def list_assignments(
+    *,
+    session: Session,
+    user: User,
+    status: AssignmentStatus | None = None,
+    limit: int,
+    offset: int = 0,
+) -> tuple[list[AssignmentItem], int | None]:
+    """A page of the caller's own assignments, soonest due first, and the next page's offset."""
+    if user.role not in (Role.reviewer, Role.chair):
+        raise Forbidden("only committee members have review assignments")
+    query = (
+        select(Assignment, Proposal)
+        .join(Proposal, col(Proposal.id) == col(Assignment.proposal_id))
+        .where(Assignment.reviewer_id == user.id)
+    )
+    if status is not None:
+        query = query.where(Assignment.status == status)
+    query = query.order_by(
+        col(Assignment.due_at).asc().nulls_last(),
+        col(Assignment.created_at).desc(),
+        col(Assignment.id),
+    )
+    rows = list(session.exec(query.offset(offset).limit(limit + 1)))
+    items = [
+        AssignmentItem(
+            id=assignment.id,
+            proposal_id=proposal.id,
+            proposal_title=proposal.title,
+            proposal_state=proposal.state,
+            proposal_version=assignment.proposal_version,
+            status=assignment.status,
+            due_at=assignment.due_at,
+            created_at=assignment.created_at,
+        )
+        for assignment, proposal in rows[:limit]
+    ]
+    return items, (offset + limit if len(rows) > limit else None)
+
+
+def _own_assignment(
+    *, session: Session, user: User, assignment_id: UUID
+) -> tuple[Assignment, Proposal]:
+    """The caller's assignment, locked against a concurrent answer, and its proposal.
+
+    The committee's chairs and admins may know the assignment exists (403); others get 404.
+    """
+    assignment = session.exec(
+        select(Assignment)
+        .where(Assignment.id == assignment_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+    proposal = session.get(Proposal, assignment.proposal_id) if assignment else None
+    if assignment is None or proposal is None:
+        raise NotFound(f"assignment {assignment_id} not found")
+    if assignment.reviewer_id != user.id:
+        if user.role == Role.admin or _chairs_committee_of(
+            session=session, user=user, proposal=proposal
+        ):
+            raise Forbidden("only the assigned reviewer may act on an assignment")
+        raise NotFound(f"assignment {assignment_id} not found")
+    return assignment, proposal
+
+
+def _refuse_unless(assignment: Assignment, *allowed: AssignmentStatus, action: str) -> None:
+    if assignment.status not in allowed:
+        raise Conflict(
+            f"cannot {action}: the assignment is {assignment.status}",
+            status=assignment.status,
+        )
+
+
+def _refuse_if_superseded(assignment: Assignment, proposal: Proposal, *, action: str) -> None:
+    if assignment.proposal_version != proposal.version:
+        raise Conflict(
+            f"cannot {action}: the assignment is for version {assignment.proposal_version}, "
+            f"the proposal is at version {proposal.version}"
+        )
+
+
+def accept(*, session: Session, user: User, assignment_id: UUID) -> Assignment:
+    """The reviewer takes the invitation (invited -> accepted); accepting twice is harmless."""
+    assignment, proposal = _own_assignment(session=session, user=user, assignment_id=assignment_id)
+    if assignment.status == AssignmentStatus.accepted:
+        return assignment
+    _refuse_unless(assignment, AssignmentStatus.invited, action="accept")
+    if proposal.state not in _STAFFING_STATES:
+        raise Conflict(
+            f"the proposal is {proposal.state}; it no longer needs reviewers", state=proposal.state
+        )
+    _refuse_if_superseded(assignment, proposal, action="accept")
+    assignment.status = AssignmentStatus.accepted
+    session.flush()
+    return assignment
+
+
+def decline(
+    *,
+    session: Session,
+    user: User,
+    assignment_id: UUID,
+    reason: str,
+    conflict_of_interest: bool,
+) -> Assignment:
+    """The reviewer gives the slot back (invited or accepted -> declined).
+
+    A declared conflict of interest is recorded, so the solver never offers this proposal to
+    this reviewer again. While the proposal is still being staffed or reviewed, the pipeline is
+    asked for a replacement.
+    """
+    assignment, proposal = _own_assignment(session=session, user=user, assignment_id=assignment_id)
+    _refuse_unless(assignment, *OPEN_STATUSES, action="decline")
+    assignment.status = AssignmentStatus.declined
+    assignment.decline_reason = reason
+    assignment.declined_for_conflict = conflict_of_interest
+    if conflict_of_interest:
+        session.add(
+            ConflictRecord(
+                reviewer_id=user.id, proposal_id=proposal.id, reason=reason, recorded_by=user.id
+            )
+        )
+    if proposal.state in _STAFFING_STATES:
+        enqueue(session=session, task=REPLACE_TASK, proposal_id=str(proposal.id))
+    session.flush()
+    return assignment
+
+
+# --- writing a review -------------------------------------------------------------------------
+
+
+def _reviewable(
+    *, session: Session, user: User, assignment_id: UUID, action: str
+) -> tuple[Assignment, Proposal]:
+    """The caller's accepted assignment on a proposal in review, for the version under review.
+
+    An invited assignment must be accepted first (409), rather than accepted implicitly: the
+    acceptance is the reviewer's statement that it has no conflict of interest.
+    """
+    assignment, proposal = _own_assignment(session=session, user=user, assignment_id=assignment_id)
+    if assignment.status == AssignmentStatus.invited:
+        raise Conflict(f"cannot {action}: accept the assignment first", status=assignment.status)
+    _refuse_unless(assignment, AssignmentStatus.accepted, action=action)
+    if proposal.state != State.in_review:
+        raise Conflict(
+            f"cannot {action}: the proposal is {proposal.state}, reviews are taken only while it "
+            "is in_review",
+            state=proposal.state,
+        )
+    _refuse_if_superseded(assignment, proposal, action=action)
+    return assignment, proposal
+
+
+def _draft_of(*, session: Session, assignment: Assignment) -> Review | None:
+    # An assignment is for one version (a revised version gets new assignments), so its one
+    # review is always of that version.
+    return session.exec(select(Review).where(Review.assignment_id == assignment.id)).first()
+
+
+def save_draft(*, session: Session, user: User, assignment_id: UUID, draft: ReviewDraft) -> Review:
+    """Store the reviewer's draft (replacing the previous one); scores may be partial.
+
+    Criterion keys must be in the committee's rubric (422 naming the key).
+    """
+    assignment, proposal = _reviewable(
+        session=session, user=user, assignment_id=assignment_id, action="save the review"
+    )
+    rubric_keys = {str(c["key"]) for c in _committee(session=session, proposal=proposal).rubric}
+    for key in draft.scores:
+        if key not in rubric_keys:
+            raise InvalidInput(
+                f"scores.{key}: not a criterion of the committee's rubric "
+                f"({', '.join(sorted(rubric_keys))})",
+                field=f"scores.{key}",
+            )
+    review = _draft_of(session=session, assignment=assignment) or Review(
+        assignment_id=assignment.id,
+        proposal_id=proposal.id,
+        reviewer_id=user.id,
+        proposal_version=assignment.proposal_version,
+    )
+    review.sqlmodel_update(draft.model_dump(mode="json"))
+    session.add(review)
+    session.flush()
+    return review
+
+
+def submit_review(*, session: Session, user: User, assignment_id: UUID) -> Review:
+    """Hand in the saved draft: every criterion scored, a recommendation and a confidence.
+
+    The assignment becomes `submitted` and the quorum check is queued for the worker.
+    """
+    assignment, proposal = _reviewable(
+        session=session, user=user, assignment_id=assignment_id, action="submit the review"
+    )
+    review = _draft_of(session=session, assignment=assignment)
+    rubric = _committee(session=session, proposal=proposal).rubric
+    scores = review.scores if review else {}
+    missing = [f"scores.{c['key']}" for c in rubric if str(c["key"]) not in scores]
+    if review is None or review.recommendation is None:
+        missing.append("recommendation")
+    if review is None or review.confidence is None:
+        missing.append("confidence")
+    if review is None or missing:
+        raise InvalidInput(
+            "the review is incomplete; missing: " + ", ".join(missing),
+            fields=[{"field": name, "message": "required to submit"} for name in missing],
+        )
+    review.submitted_at = utcnow()
+    assignment.status = AssignmentStatus.submitted
+    enqueue(session=session, task=QUORUM_TASK, proposal_id=str(proposal.id))
+    session.flush()
+    return review
+
+
+# --- the quorum (worker) ----------------------------------------------------------------------
+
+
+def _submitted(*, session: Session, proposal_id: UUID, version: int) -> list[Review]:
+    query = (
+        select(Review)
+        .where(
+            Review.proposal_id == proposal_id,
+            Review.proposal_version == version,
+            col(Review.submitted_at).is_not(None),
+        )
+        .order_by(col(Review.submitted_at), col(Review.id))
+    )
+    return list(session.exec(query))
+
+
+def check_quorum(*, session: Session, proposal_id: UUID) -> bool:
+    """Open deliberation once the committee's quorum of reviews is in; True if it moved.
+
+    Called by the worker after each submitted review. Stores the aggregate of the version's
+    submitted reviews, moves the proposal in_review -> deliberation as the system and tells the
+    committee's chairs. Idempotent: a proposal not in review, or short of its quorum, is left
+    alone, and an aggregate already stored for the version is kept.
+    """
+    # Locked and re-read, so two workers finishing at once cannot both open deliberation.
+    proposal = session.exec(
+        select(Proposal)
+        .where(Proposal.id == proposal_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+    if proposal is None or proposal.state != State.in_review:
+        return False
+    committee = _committee(session=session, proposal=proposal)
+    reviews = _submitted(session=session, proposal_id=proposal.id, version=proposal.version)
+    if len(reviews) < committee.quorum:
+        return False
+    stored = session.exec(
+        select(ReviewAggregate).where(
+            ReviewAggregate.proposal_id == proposal.id,
+            ReviewAggregate.proposal_version == proposal.version,
+        )
+    ).first()
+    if stored is None:
+        session.add(
+            ReviewAggregate(
+                proposal_id=proposal.id,
+                proposal_version=proposal.version,
+                aggregate=aggregate(committee.rubric, reviews),
+            )
+        )
+    move(
+        session=session,
+        proposal=proposal,
+        event=Event.reach_quorum,
+        actor=Actor.system,
+        actor_id=None,
+        reason=f"{len(reviews)} of {committee.quorum} reviews submitted",
+        context=GuardContext(reviews_submitted=len(reviews), quorum=committee.quorum),
+    )
+    link = f"{get_settings().public_url}/api/v1/proposals/{proposal.id}/reviews"
+    notify(
+        session=session,
+        event="proposal.deliberation",
+        proposal=proposal,
+        recipients=_chairs(session=session, committee_id=committee.id),
+        subject=f"Ready for decision: {proposal.title}",
+        body=(
+            f'{len(reviews)} reviews of version {proposal.version} of "{proposal.title}" are '
+            f"in (quorum {committee.quorum}). The reviews and their aggregate: {link}"
+        ),
+        occurrence=str(proposal.version),
+    )
+    session.flush()
+    return True
+
+
+# --- reading reviews --------------------------------------------------------------------------
+
+
+def reviews_for(*, session: Session, user: User, proposal_id: UUID) -> ProposalReviews:
+    """The submitted reviews of the proposal's current version and their aggregate.
+
+    Chairs of the proposal's committee and admins see them all. A reviewer sees them only once
+    its own review of the current version is submitted (403 before). Applicants never see
+    reviews (403 for their own organisation's proposal); whoever may not read the proposal
+    gets 404. Drafts stay private to their reviewer until submitted.
+    """
+    proposal = get_visible(session=session, user=user, proposal_id=proposal_id)
+    if user.role == Role.applicant:
+        raise Forbidden(
+            "reviews are for the committee; the decision endpoint has the comments for applicants"
+        )
+    if user.role != Role.admin and not _chairs_committee_of(
+        session=session, user=user, proposal=proposal
+    ):
+        own = session.exec(
+            select(Assignment).where(
+                Assignment.proposal_id == proposal.id,
+                Assignment.proposal_version == proposal.version,
+                Assignment.reviewer_id == user.id,
+            )
+        ).first()
+        if own is None or own.status != AssignmentStatus.submitted:
+            raise Forbidden(
+                f"submit your own review of version {proposal.version} before reading the others'"
+            )
+    reviews = _submitted(session=session, proposal_id=proposal.id, version=proposal.version)
+    stored = session.exec(
+        select(ReviewAggregate).where(
+            ReviewAggregate.proposal_id == proposal.id,
+            ReviewAggregate.proposal_version == proposal.version,
+        )
+    ).first()
+    if stored is not None:
+        combined = stored.aggregate
+    else:
+        committee = _committee(session=session, proposal=proposal)
+        combined = aggregate(committee.rubric, reviews)
+    return ProposalReviews(
+        proposal_id=proposal.id,
+        proposal_version=proposal.version,
+        reviews=[ReviewPublic.model_validate(r) for r in reviews],
+        aggregate=combined,
+        aggregate_stored=stored is not None,
+    )
+
+
+# --- the decision -----------------------------------------------------------------------------
+
+
+def _comments_for_applicant(*, session: Session, proposal_id: UUID, version: int) -> list[str]:
+    """The reviewers' comments meant for the applicant, without who wrote them."""
+    reviews = _submitted(session=session, proposal_id=proposal_id, version=version)
+    return [r.comments_for_applicant.strip() for r in reviews if r.comments_for_applicant.strip()]
+
+
+def _applicant_view(*, session: Session, decision: Decision) -> DecisionForApplicant:
+    return DecisionForApplicant(
+        proposal_id=decision.proposal_id,
+        proposal_version=decision.proposal_version,
+        outcome=decision.outcome,
+        message_to_applicant=decision.message_to_applicant,
+        decided_at=decision.created_at,
+        comments_for_applicant=_comments_for_applicant(
+            session=session, proposal_id=decision.proposal_id, version=decision.proposal_version
+        ),
+    )
+
+
+def _committee_view(*, session: Session, decision: Decision) -> DecisionForCommittee:
+    return DecisionForCommittee(
+        **_applicant_view(session=session, decision=decision).model_dump(),
+        rationale=decision.rationale,
+        decided_by=decision.decided_by,
+    )
+
+
+def decide(
+    *,
+    session: Session,
+    user: User,
+    proposal_id: UUID,
+    outcome: Outcome,
+    rationale: str,
+    message_to_applicant: str,
+) -> DecisionForCommittee:
+    """The chair of the proposal's committee decides it (deliberation -> outcome).
+
+    Only that chair: others who may read the proposal (admins, its applicant, its reviewers) get
+    403, everyone else 404; a proposal not in deliberation is refused with 409 and the legal
+    moves. The applicant organisation's applicants are told the outcome, the chair's message
+    and the reviewers' comments for applicants: no reviewer identities, scores or rationale.
+    """
+    proposal = get_visible(session=session, user=user, proposal_id=proposal_id)
+    if not _chairs_committee_of(session=session, user=user, proposal=proposal):
+        raise Forbidden("only the chair of the proposal's committee decides it")
+    move(
+        session=session,
+        proposal=proposal,
+        event=_DECISION_EVENTS[outcome],
+        actor=Actor.chair,
+        actor_id=user.id,
+        # The history is shown to applicants; the rationale is for the committee only.
+        reason=f"committee decision: {outcome}",
+    )
+    decision = Decision(
+        proposal_id=proposal.id,
+        proposal_version=proposal.version,
+        outcome=outcome,
+        rationale=rationale,
+        message_to_applicant=message_to_applicant,
+        decided_by=user.id,
+    )
+    session.add(decision)
+    session.flush()
+    view = _committee_view(session=session, decision=decision)
+    told = outcome.replace("_", " ")
+    body = [f'The committee\'s decision on "{proposal.title}": {told}.']
+    if message_to_applicant:
+        body += ["", message_to_applicant]
+    if view.comments_for_applicant:
+        body += ["", "Comments from the reviewers:"]
+        body += [f"- {comment}" for comment in view.comments_for_applicant]
+    notify(
+        session=session,
+        event="proposal.decided",
+        proposal=proposal,
+        recipients=_applicants(session=session, proposal=proposal),
+        subject=f"Decision on {proposal.title}: {told}",
+        body="\n".join(body),
+        occurrence=str(proposal.version),
+        payload={"outcome": str(outcome)},
+    )
+    session.flush()
+    return view
+
+
+def decision_for(
+    *, session: Session, user: User, proposal_id: UUID
+) -> DecisionForApplicant | DecisionForCommittee:
+    """The latest decision on a proposal the caller may read (404 if none yet).
+
+    Applicants get the outcome, the chair's message and the anonymous comments for applicants;
+    committee members and admins also the rationale and who decided.
+    """
+    proposal = get_visible(session=session, user=user, proposal_id=proposal_id)
+    decision = session.exec(
+        select(Decision)
+        .where(Decision.proposal_id == proposal.id)
+        .order_by(col(Decision.proposal_version).desc())
+    ).first()
+    if decision is None:
+        raise NotFound(f"proposal {proposal_id} has no decision yet")
+    if user.role == Role.applicant:
+        return _applicant_view(session=session, decision=decision)
+    return _committee_view(session=session, decision=decision)

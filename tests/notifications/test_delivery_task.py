@@ -1,0 +1,64 @@
+"""The `notifications.deliver` task: its retries keep their attempt count, and a real worker
+delivers what the outbox sends it."""
+
+import time
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from service.notifications.delivery import TransientDeliveryError
+from service.notifications.models import DeliveryStatus
+from tests.notifications.conftest import Inbox, Receiver, only, stored
+from workers.celery_app import celery_app
+from workers.notification_tasks import deliver_notification
+
+
+def _wait_for(notification_id: UUID, status: DeliveryStatus, seconds: float = 20) -> Any:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        row = stored(notification_id)
+        if row.status == status:
+            return row
+        time.sleep(0.1)
+    raise AssertionError(f"notification still {row.status} after {seconds}s: {row.last_error}")
+
+
+def test_a_failed_attempt_is_committed_before_the_retry(
+    receiver: Receiver, webhook: dict[str, Any], announce: Any
+) -> None:
+    receiver.statuses.append(502)
+    notification = only(announce(), "webhook")
+
+    # Called directly, Celery's autoretry re-raises instead of scheduling the retry.
+    with pytest.raises(TransientDeliveryError, match="HTTP 502"):
+        deliver_notification.run(notification_id=str(notification.id), outbox_id=None)
+
+    row = stored(notification.id)
+    assert (row.status, row.attempts) == (DeliveryStatus.pending, 1)
+    assert "HTTP 502" in (row.last_error or "")
+    assert deliver_notification.run(notification_id=str(notification.id)) == "sent"
+    assert stored(notification.id).attempts == 2
+
+
+def test_a_worker_delivers_what_the_outbox_sends(
+    configure: Callable[..., None],
+    inbox: Inbox,
+    receiver: Receiver,
+    webhook: dict[str, Any],
+    announce: Any,
+) -> None:
+    from celery.contrib.testing.worker import start_worker
+
+    receiver.statuses.append(500)
+    with start_worker(celery_app, perform_ping_check=False, shutdown_timeout=30):
+        # notify() commits its rows and the outbox relays their jobs to Redis for this worker.
+        rows = announce()
+        email, call = only(rows, "email"), only(rows, "webhook")
+
+        assert _wait_for(email.id, DeliveryStatus.sent).attempts == 1
+        assert _wait_for(call.id, DeliveryStatus.sent).attempts == 2
+
+    assert len(inbox.messages) == 1
+    assert len(receiver.requests) == 2

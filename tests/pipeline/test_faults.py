@@ -1,0 +1,164 @@
+"""Faults lose nothing and duplicate nothing: killed workers, double deliveries, outages.
+
+Each test ends by checking the invariants a user relies on: every proposal in the right state,
+exactly one history row per transition, exactly k reviewers, no notification twice.
+"""
+
+import json
+import os
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from service.assignment.models import Assignment
+from service.db import get_engine
+from service.notifications.models import Notification
+from service.proposals.models import Proposal, Transition
+from tests.conftest import Api
+from tests.pipeline.conftest import Process, state_of, submitted_proposal, wait_for
+from tests.proxy import Proxy
+
+# Fast deadlines, so that anything a fault leaves behind is re-driven within seconds.
+FAST = {
+    "SLA_SECONDS": json.dumps({"screening": 3, "analysis": 3, "assignment": 3}),
+    "DEADLINE_SCAN_SECONDS": "1",
+    "OUTBOX_RESEND_SECONDS": "1",
+}
+PATH = ["screening", "analysis", "assignment", "in_review"]
+
+
+def _all_in_review(ids: list[str]) -> Callable[[], bool]:
+    def check() -> bool:
+        with Session(get_engine()) as session:
+            rows = session.exec(select(Proposal).where(col(Proposal.id).in_(ids))).all()
+        check.last = Counter((p.state, p.last_error) for p in rows)  # type: ignore[attr-defined]
+        return len(rows) == len(ids) and all(p.state == "in_review" for p in rows)
+
+    return check
+
+
+def assert_exactly_once(ids: list[str]) -> None:
+    with Session(get_engine()) as session:
+        for proposal_id in ids:
+            steps = session.exec(
+                select(Transition.to_state)
+                .where(Transition.proposal_id == proposal_id)
+                .order_by(Transition.created_at)  # type: ignore[arg-type]
+            ).all()
+            assert list(steps) == PATH, (proposal_id, steps)
+            reviewers = session.exec(
+                select(Assignment.reviewer_id).where(Assignment.proposal_id == proposal_id)
+            ).all()
+            assert len(reviewers) == len(set(reviewers)) == 3
+        keys = session.exec(select(Notification.dedupe_key)).all()
+        assert not [k for k, n in Counter(keys).items() if n > 1]
+        invited = session.exec(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.event == "assignment.invited")
+        ).one()
+        assert invited == 3 * len(ids)
+
+
+def test_worker_killed_mid_stage_loses_and_duplicates_nothing(
+    api: Api, committee: dict[str, Any], processes: Callable[..., Process], tmp_path: Path
+) -> None:
+    first = processes("worker", "--concurrency", "2", env=FAST)
+    ids = [
+        submitted_proposal(
+            api, committee["applicant"], title=f"Programme {i} of many distinct words {i * 7}"
+        )
+        for i in range(5)
+    ]
+
+    def some_moved() -> bool:
+        with Session(get_engine()) as session:
+            return bool(
+                session.exec(select(Transition).where(Transition.to_state == "analysis")).first()
+            )
+
+    wait_for(some_moved, what="the first stage to run")
+    first.kill()
+    processes("worker", "--concurrency", "2", env=FAST)
+    processes("beat", "--schedule", str(tmp_path / "beat-schedule"), env=FAST)
+    wait_for(_all_in_review(ids), seconds=120, what="every proposal in review after the crash")
+    assert_exactly_once(ids)
+
+
+def test_same_task_delivered_twice_at_once_runs_once(
+    api: Api, committee: dict[str, Any], processes: Callable[..., Process]
+) -> None:
+    from workers.celery_app import celery_app
+
+    ids = [
+        submitted_proposal(
+            api, committee["applicant"], title=f"Twin delivery {i} unique text {i * 13}"
+        )
+        for i in range(4)
+    ]
+    # Every proposal's screening job was already sent once on submit; send each again.
+    with Session(get_engine()) as session:
+        versions = {str(p.id): p.version for p in session.exec(select(Proposal))}
+    for proposal_id in ids:
+        celery_app.send_task(
+            "pipeline.screening",
+            kwargs={"jobs": [{"proposal_id": proposal_id, "version": versions[proposal_id]}]},
+        )
+    processes("worker", "--concurrency", "2", env=FAST)
+    wait_for(_all_in_review(ids), seconds=90, what="every proposal in review")
+    assert_exactly_once(ids)
+
+
+def test_submits_succeed_while_redis_is_down_and_move_on_after(
+    api: Api,
+    committee: dict[str, Any],
+    processes: Callable[..., Process],
+    broker_proxy: Proxy,
+    tmp_path: Path,
+) -> None:
+    processes("worker", "--concurrency", "2", env=FAST)
+    processes("beat", "--schedule", str(tmp_path / "beat-schedule"), env=FAST)
+    broker_proxy.cut()
+    try:
+        ids = [
+            submitted_proposal(
+                api, committee["applicant"], title=f"Outage {i} proposal text {i * 17}"
+            )
+            for i in range(3)
+        ]
+        assert all(state_of(api, committee["applicant"], p) == "screening" for p in ids)
+    finally:
+        broker_proxy.restore()
+    wait_for(_all_in_review(ids), seconds=90, what="every proposal in review once Redis is back")
+    assert_exactly_once(ids)
+
+
+def test_database_briefly_unreachable_inside_a_task(
+    api: Api, committee: dict[str, Any], processes: Callable[..., Process]
+) -> None:
+    url = urlsplit(os.environ["DATABASE_URL"])
+    proxy = Proxy(url.hostname or "127.0.0.1", url.port or 5432)
+    try:
+        through_proxy = url._replace(netloc=f"{url.username}@127.0.0.1:{proxy.port}").geturl()
+        proxy.cut()
+        processes("worker", "--concurrency", "2", env={**FAST, "DATABASE_URL": through_proxy})
+        ids = [
+            submitted_proposal(
+                api, committee["applicant"], title=f"Database outage {i} text {i * 19}"
+            )
+            for i in range(3)
+        ]
+        # The tasks start, fail to reach the database, and retry with backoff meanwhile.
+        time.sleep(4)
+        assert all(state_of(api, committee["applicant"], p) == "screening" for p in ids)
+        proxy.restore()
+        wait_for(_all_in_review(ids), seconds=90, what="every proposal in review after the outage")
+        assert_exactly_once(ids)
+    finally:
+        proxy.close()
