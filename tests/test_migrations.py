@@ -3,6 +3,7 @@
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -57,3 +58,15 @@ def test_downgrade_to_base_and_back(empty_database: str) -> None:
     assert _tables(empty_database) == {"alembic_version"}
     command.upgrade(config, "head")
     assert "proposals" in _tables(empty_database)
+
+
+def test_chain_runs_on_sqlite_the_zero_setup_database(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'committee.db'}"
+    config = _config(url)
+    command.upgrade(config, "head")
+    try:
+        command.check(config)
+    except CommandError as drift:
+        pytest.fail(f"the models and the migrations differ on SQLite: {drift}")
+    command.downgrade(config, "base")
+    assert _tables(url) == {"alembic_version"}

@@ -1,34 +1,51 @@
-"""The notification delivery task: an id in, one delivery attempt, retries for transient errors."""
+"""The notification delivery task: a batch of ids in, one delivery attempt each."""
 
+import logging
+import random
 from typing import Any
 from uuid import UUID
 
-from service.config import get_settings
+from celery import Task
+
 from service.db import session_scope
+from service.errors import NotFound
 from service.notifications.delivery import TransientDeliveryError, deliver
 from workers.celery_app import celery_app
 
+log = logging.getLogger(__name__)
 
-@celery_app.task(
-    name="notifications.deliver",
-    bind=True,
-    autoretry_for=(TransientDeliveryError,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    # A backstop only: deliver() marks the row failed once its own attempt count runs out.
-    max_retries=get_settings().notification_max_attempts,
-)
-def deliver_notification(self: Any, notification_id: str, outbox_id: str | None = None) -> str:
-    """Deliver one stored notification; returns its status afterwards (`sent` or `failed`).
 
-    `outbox_id` names the outbox row that sent this job; the relay passes it, nothing needs it.
+def _backoff(attempt: int) -> float:
+    """Seconds before the next try: exponential with jitter, at most ten minutes."""
+    return float(min(2**attempt, 600) * random.uniform(0.5, 1.0))
+
+
+@celery_app.task(name="notifications.deliver", bind=True)
+def deliver_notifications(self: Task, jobs: list[dict[str, Any]]) -> list[str]:
+    """Deliver stored notifications, each in its own transaction; returns their statuses.
+
+    A transient failure is committed on the row (deliver() counts attempts and marks the row
+    failed when they run out), then that one notification is sent again alone after a backoff.
     """
-    with session_scope() as session:
+    statuses = []
+    for job in jobs:
+        attempt = int(job.get("attempt", 0))
         try:
-            return str(deliver(session=session, notification_id=UUID(notification_id)))
-        except TransientDeliveryError as exc:
-            # Leaving the block normally commits the attempt count and the error; raising
-            # inside it would roll them back. Celery's autoretry then schedules the next try.
-            transient = exc
-    raise transient
+            with session_scope() as session:
+                try:
+                    status = str(
+                        deliver(session=session, notification_id=UUID(job["notification_id"]))
+                    )
+                except TransientDeliveryError as exc:
+                    # Leaving the block normally commits the attempt count and the error.
+                    status = f"retrying: {exc}"
+        except NotFound:
+            log.warning("notification %s no longer exists", job["notification_id"])
+            statuses.append("missing")
+            continue
+        statuses.append(status)
+        if status.startswith("retrying"):
+            self.apply_async(
+                kwargs={"jobs": [{**job, "attempt": attempt + 1}]}, countdown=_backoff(attempt)
+            )
+    return statuses

@@ -89,6 +89,11 @@ def notify(
         )
         values = notification.model_dump()
         if _insert_once(session, values):
-            enqueue(session=session, task=DELIVER_TASK, notification_id=str(notification.id))
+            enqueue(
+                session=session,
+                task=DELIVER_TASK,
+                batched=True,
+                notification_id=str(notification.id),
+            )
             created += 1
     return created

@@ -23,6 +23,8 @@ _PENDING = "outbox_pending"
 
 # Most payloads a batched task receives in one message.
 BATCH_SIZE = 100
+# Rows read and marked sent per transaction.
+_CHUNK = 1000
 
 
 def enqueue(*, session: Session, task: str, batched: bool = False, **payload: Any) -> OutboxMessage:
@@ -72,16 +74,34 @@ def relay(*, ids: list[UUID] | None = None, older_than: timedelta | None = None)
     Returns how many were sent. A row that cannot be sent keeps its error and stays for the
     next sweep; the broker being down never fails the caller.
     """
+    sent = 0
+    if ids is not None:
+        for start in range(0, len(ids), _CHUNK):
+            done, complete = _relay_chunk(ids=ids[start : start + _CHUNK], older_than=older_than)
+            sent += done
+            if not complete:
+                break
+        return sent
+    while True:
+        done, complete = _relay_chunk(ids=None, older_than=older_than)
+        sent += done
+        if not complete or done < _CHUNK:
+            return sent
+
+
+def _relay_chunk(*, ids: list[UUID] | None, older_than: timedelta | None) -> tuple[int, bool]:
+    """Send up to _CHUNK rows in one transaction; False as second value if the broker failed."""
     from workers.celery_app import celery_app  # the worker package imports the service
 
     sent = 0
+    complete = True
     with Session(get_engine(), expire_on_commit=False) as session:
         query = select(OutboxMessage).where(col(OutboxMessage.sent_at).is_(None))
         if ids is not None:
             query = query.where(col(OutboxMessage.id).in_(ids))
         if older_than is not None:
             query = query.where(OutboxMessage.created_at < utcnow() - older_than)
-        query = query.order_by(col(OutboxMessage.created_at)).limit(1000)
+        query = query.order_by(col(OutboxMessage.created_at)).limit(_CHUNK)
         if session.get_bind().dialect.name == "postgresql":
             # Two sweepers never send the same row at once.
             query = query.with_for_update(skip_locked=True)
@@ -101,6 +121,7 @@ def relay(*, ids: list[UUID] | None = None, older_than: timedelta | None = None)
                     message.send_attempts += 1
                     message.last_error = error
                 log.warning("outbox: could not send %s (%s)", first.id, error)
+                complete = False
                 break  # the broker is down; don't wait out a timeout per message
             now = utcnow()
             for message in batch:
@@ -108,4 +129,4 @@ def relay(*, ids: list[UUID] | None = None, older_than: timedelta | None = None)
                 message.send_attempts += 1
             sent += len(batch)
         session.commit()
-    return sent
+    return sent, complete

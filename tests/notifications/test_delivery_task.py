@@ -6,13 +6,10 @@ from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
-import pytest
-
-from service.notifications.delivery import TransientDeliveryError
 from service.notifications.models import DeliveryStatus
 from tests.notifications.conftest import Inbox, Receiver, only, stored
 from workers.celery_app import celery_app
-from workers.notification_tasks import deliver_notification
+from workers.notification_tasks import deliver_notifications
 
 
 def _wait_for(notification_id: UUID, status: DeliveryStatus, seconds: float = 20) -> Any:
@@ -31,14 +28,15 @@ def test_a_failed_attempt_is_committed_before_the_retry(
     receiver.statuses.append(502)
     notification = only(announce(), "webhook")
 
-    # Called directly, Celery's autoretry re-raises instead of scheduling the retry.
-    with pytest.raises(TransientDeliveryError, match="HTTP 502"):
-        deliver_notification.run(notification_id=str(notification.id), outbox_id=None)
+    # Called directly: the failed attempt is committed and a retry message goes to the broker.
+    [status] = deliver_notifications.run(jobs=[{"notification_id": str(notification.id)}])
+    assert status.startswith("retrying")
+    assert "HTTP 502" in status
 
     row = stored(notification.id)
     assert (row.status, row.attempts) == (DeliveryStatus.pending, 1)
     assert "HTTP 502" in (row.last_error or "")
-    assert deliver_notification.run(notification_id=str(notification.id)) == "sent"
+    assert deliver_notifications.run(jobs=[{"notification_id": str(notification.id)}]) == ["sent"]
     assert stored(notification.id).attempts == 2
 
 
