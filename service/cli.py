@@ -51,6 +51,16 @@ def api(args: argparse.Namespace) -> None:
 
 
 def worker(args: argparse.Namespace) -> None:
+    from service.config import get_settings
+
+    port = args.metrics_port
+    if port is None:
+        port = get_settings().worker_metrics_port
+    if port:
+        # Before anything imports prometheus_client: the pool's processes share a folder.
+        from service.admin.worker_metrics import serve_worker_metrics
+
+        serve_worker_metrics(port)
     from workers.celery_app import celery_app
 
     celery_app.worker_main(
@@ -93,6 +103,12 @@ def create_admin(args: argparse.Namespace) -> None:
             ),
         )
     print(f"admin {user.email} created ({user.id})")
+
+
+def queue(args: argparse.Namespace) -> None:
+    from service.admin.terminal import show_queue
+
+    show_queue(as_json=args.json, watch=args.watch)
 
 
 def _wait_until_up(url: str, children: list[subprocess.Popen[bytes]]) -> bool:
@@ -169,12 +185,27 @@ def _parser() -> argparse.ArgumentParser:
     sub = command("worker", worker, "Run a Celery worker for the review pipeline.")
     sub.add_argument("--concurrency", type=int, default=2, help="worker processes (default 2)")
     sub.add_argument("--loglevel", default="INFO", help="log level (default INFO)")
+    sub.add_argument(
+        "--metrics-port",
+        type=int,
+        help="serve the worker's task metrics for Prometheus on this port "
+        "(default WORKER_METRICS_PORT; 0 or unset: not served)",
+    )
     sub = command("beat", beat, "Run the Celery scheduler (outbox sweeper, deadline scans).")
     sub.add_argument("--loglevel", default="INFO", help="log level (default INFO)")
     sub.add_argument(
         "--schedule",
         default="var/celerybeat-schedule",
         help="file where beat keeps its last run times (default var/celerybeat-schedule)",
+    )
+    sub = command(
+        "queue",
+        queue,
+        "Show the pipeline's queues, workers, stalls and late reviews (admins' queue view).",
+    )
+    sub.add_argument("--json", action="store_true", help="print the view as JSON")
+    sub.add_argument(
+        "--watch", type=float, metavar="N", help="refresh every N seconds until Ctrl-C"
     )
     sub = command("migrate", migrate, "Apply database migrations (alembic upgrade).")
     sub.add_argument("revision", nargs="?", default="head", help="target revision (default head)")

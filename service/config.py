@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     smtp_from: str = "committee@localhost"
     webhook_timeout_seconds: float = Field(default=5.0, gt=0)
     notification_max_attempts: int = Field(default=6, ge=1)
+    # `committee worker` serves its task metrics for Prometheus on this port (0: not served).
+    worker_metrics_port: int = Field(default=0, ge=0, le=65535)
 
     @model_validator(mode="after")
     def _visibility_above_time_limit(self) -> "Settings":

@@ -5,6 +5,9 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from service import models  # noqa: F401  (every table registered before first use)
+from service.admin.metrics import RequestMetrics
+from service.admin.router import metrics_router
+from service.admin.router import router as admin_router
 from service.analysis.router import router as analysis_router
 from service.assignment.router import router as assignment_router
 from service.auth.router import router as auth_router
@@ -49,9 +52,12 @@ def create_app() -> FastAPI:
         assignment_router,
         webhooks_router,
         reviews_router,
+        admin_router,
     ):
         api.include_router(router)
     app.include_router(api)
+    app.include_router(metrics_router)
+    app.add_middleware(RequestMetrics)
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> dict[str, str]:

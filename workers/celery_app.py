@@ -5,6 +5,8 @@ from typing import Any
 
 from celery import Celery
 
+from service.admin.broker import connect_heartbeats
+from service.admin.metrics import connect_task_metrics
 from service.config import Settings, get_settings
 
 
@@ -63,3 +65,6 @@ def make_celery(settings: Settings) -> Celery:
 
 
 celery_app = make_celery(get_settings())
+# Heartbeats for the admins' queue view and task metrics for Prometheus (service/admin).
+connect_heartbeats()
+connect_task_metrics()

@@ -14,12 +14,15 @@ from celery import Task
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import col, select
 
 from service.config import get_settings
 from service.db import session_scope
 from service.errors import EditConflict
 from service.outbox.service import relay
 from service.pipeline.service import STAGES, record_failure, scan_deadlines
+from service.proposals.models import Proposal
 from service.proposals.workflow import State
 from workers.celery_app import celery_app
 
@@ -34,6 +37,7 @@ TRANSIENT: tuple[type[BaseException], ...] = (
     ConnectionError,
     TimeoutError,
     EditConflict,
+    StaleDataError,
 )
 
 
@@ -82,7 +86,11 @@ def _stage_task(state: State) -> Callable[..., None]:
         # The whole batch in one transaction is the fast path; if anything in it fails, each
         # proposal is worked on its own so one bad proposal never holds back the others.
         try:
-            with session_scope() as session:
+            # No autoflush: the batch's changes go out together at commit, in a few statements.
+            with session_scope() as session, session.no_autoflush:
+                # One query loads the batch; each stage's session.get() then finds it in memory.
+                ids = [UUID(job["proposal_id"]) for job in jobs]
+                session.exec(select(Proposal).where(col(Proposal.id).in_(ids))).all()
                 for job in jobs:
                     STAGES[state](
                         session=session,

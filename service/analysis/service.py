@@ -65,6 +65,7 @@ def run_analysis(*, session: Session, proposal_id: UUID, version: int) -> None:
         event=Event.complete_analysis,
         actor=Actor.system,
         actor_id=None,
+        flush=False,
     )
 
 

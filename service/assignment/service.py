@@ -19,8 +19,8 @@ from service.assignment.models import OPEN_STATUSES, Assignment, AssignmentStatu
 from service.assignment.profiles import ProposalProfile, RecordedConflict, ReviewerProfile
 from service.assignment.solver import AssignmentPlan, ProposedAssignment, plan_assignments
 from service.auth.models import User
-from service.committees.models import Committee, CommitteeMembership, MemberRole
-from service.committees.service import chaired_by
+from service.committees.models import Committee, MemberRole
+from service.committees.service import chaired_by, members
 from service.config import get_settings
 from service.db import utcnow
 from service.errors import Conflict, Forbidden, InvalidInput
@@ -49,15 +49,7 @@ class Staffing:
 
 
 def _reviewers(session: Session, committee: Committee) -> list[ReviewerProfile]:
-    users = session.exec(
-        select(User)
-        .join(CommitteeMembership, col(CommitteeMembership.user_id) == col(User.id))
-        .where(
-            CommitteeMembership.committee_id == committee.id,
-            CommitteeMembership.role == MemberRole.reviewer,
-            User.is_active == True,  # noqa: E712
-        )
-    ).all()
+    users = members(session=session, committee_id=committee.id, seat=MemberRole.reviewer)
     ids = [u.id for u in users]
     loads = dict(
         session.exec(
@@ -98,17 +90,35 @@ def _on_version(session: Session, proposals: Sequence[Proposal]) -> dict[UUID, l
     return found
 
 
+@dataclass(frozen=True)
+class _Applicants:
+    """Applicant organisations and their people's e-mails, loaded once per batch."""
+
+    organisations: dict[UUID, Organisation]
+    emails: dict[UUID, list[str]]
+
+    @classmethod
+    def load(cls, session: Session, proposals: Sequence[Proposal]) -> "_Applicants":
+        ids = list({p.organisation_id for p in proposals})
+        organisations = {
+            o.id: o for o in session.exec(select(Organisation).where(col(Organisation.id).in_(ids)))
+        }
+        emails: dict[UUID, list[str]] = {i: [] for i in ids}
+        people = session.exec(
+            select(User.organisation_id, User.email).where(col(User.organisation_id).in_(ids))
+        )
+        for organisation_id, email in people:
+            emails[organisation_id].append(email)  # type: ignore[index]
+        return cls(organisations, emails)
+
+
 def _profile(
-    session: Session,
     proposal: Proposal,
     committee: Committee,
     current: list[Assignment],
+    applicants: _Applicants,
 ) -> ProposalProfile:
-    organisation = session.get(Organisation, proposal.organisation_id)
-    assert organisation is not None
-    applicants = session.exec(
-        select(User.email).where(User.organisation_id == proposal.organisation_id)
-    ).all()
+    organisation = applicants.organisations[proposal.organisation_id]
     holding = [a for a in current if a.status in _HOLDING]
     return ProposalProfile(
         id=proposal.id,
@@ -121,7 +131,7 @@ def _profile(
         # Anyone who ever held a slot on this version (declined, replaced) is not asked again.
         already_assigned=tuple(a.reviewer_id for a in current),
         organisation_name=organisation.name,
-        applicant_emails=tuple(applicants),
+        applicant_emails=tuple(applicants.emails[proposal.organisation_id]),
     )
 
 
@@ -149,7 +159,9 @@ def _invite(
     proposal: Proposal,
     chosen: Iterable[ProposedAssignment],
     assigned_by: UUID | None,
+    users: dict[UUID, User] | None = None,
 ) -> list[Assignment]:
+    """Store the chosen reviewers' assignments and invite them (`users`: preloaded by id)."""
     due = utcnow() + timedelta(days=get_settings().review_days)
     created = [
         Assignment(
@@ -163,9 +175,13 @@ def _invite(
         )
         for c in chosen
     ]
+    if not created:
+        return created
     session.add_all(created)
-    session.flush()
-    reviewers = session.exec(select(User).where(col(User.id).in_([a.reviewer_id for a in created])))
+    if users is None:
+        ids = [a.reviewer_id for a in created]
+        users = {u.id: u for u in session.exec(select(User).where(col(User.id).in_(ids)))}
+    reviewers = [users[a.reviewer_id] for a in created]
     notify(
         session=session,
         event="assignment.invited",
@@ -185,16 +201,19 @@ def _start_review_if_staffed(
     committee: Committee,
     actor: Actor,
     actor_id: UUID | None,
+    holding: int | None = None,
 ) -> bool:
-    holding = session.exec(
-        select(func.count())
-        .select_from(Assignment)
-        .where(
-            Assignment.proposal_id == proposal.id,
-            Assignment.proposal_version == proposal.version,
-            col(Assignment.status).in_(_HOLDING),
-        )
-    ).one()
+    """Open the review once the version holds k reviewers (`holding`, if the caller knows it)."""
+    if holding is None:
+        holding = session.exec(
+            select(func.count())
+            .select_from(Assignment)
+            .where(
+                Assignment.proposal_id == proposal.id,
+                Assignment.proposal_version == proposal.version,
+                col(Assignment.status).in_(_HOLDING),
+            )
+        ).one()
     if proposal.state != State.assignment or holding < committee.reviewers_per_proposal:
         return False
     move(
@@ -206,6 +225,8 @@ def _start_review_if_staffed(
         context=GuardContext(
             reviewers_assigned=holding, reviewers_needed=committee.reviewers_per_proposal
         ),
+        # The chair's request needs its conflict now (409); the worker's batch at commit.
+        flush=actor != Actor.system,
     )
     return True
 
@@ -234,18 +255,26 @@ def staff_waiting(*, session: Session, committee_id: UUID) -> Staffing:
     recorded = _recorded(session, [r.id for r in reviewers])
     assigned = _reinvite_previous_reviewers(session, proposals, committee, reviewers, recorded)
     if assigned:
+        session.flush()  # the queries below must count the re-invited reviewers
         reviewers = _reviewers(session, committee)  # their loads changed
     current = _on_version(session, proposals)
-    profiles = [_profile(session, p, committee, current[p.id]) for p in proposals]
+    applicants = _Applicants.load(session, proposals)
+    profiles = [_profile(p, committee, current[p.id], applicants) for p in proposals]
     plan = plan_assignments(profiles, reviewers, recorded)
+    reviewer_users = {
+        u.id: u
+        for u in session.exec(select(User).where(col(User.id).in_([r.id for r in reviewers])))
+    }
     by_proposal: dict[UUID, list[ProposedAssignment]] = {}
     for chosen in plan.assignments:
         by_proposal.setdefault(chosen.proposal_id, []).append(chosen)
     short = {u.proposal_id: u.reason for u in plan.unstaffed}
     moved: list[UUID] = []
-    for proposal in proposals:
-        assigned += len(_invite(session, proposal, by_proposal.get(proposal.id, ()), None))
-        if _start_review_if_staffed(session, proposal, committee, Actor.system, None):
+    for proposal, profile in zip(proposals, profiles, strict=True):
+        invited = _invite(session, proposal, by_proposal.get(proposal.id, ()), None, reviewer_users)
+        assigned += len(invited)
+        holding = committee.reviewers_per_proposal - profile.reviewers_needed + len(invited)
+        if _start_review_if_staffed(session, proposal, committee, Actor.system, None, holding):
             moved.append(proposal.id)
         elif proposal.id in short:
             # Stays visible in the queue with the reason until reviewers free up.
@@ -265,6 +294,7 @@ def _reinvite_previous_reviewers(
     revised = [p for p in proposals if p.version > 1]
     if not revised:
         return 0
+    applicants = _Applicants.load(session, revised)
     by_id = {r.id: r for r in reviewers}
     capacity = {r.id: r.capacity_remaining for r in reviewers}
     current = _on_version(session, revised)
@@ -277,7 +307,7 @@ def _reinvite_previous_reviewers(
                 Assignment.status == AssignmentStatus.submitted,
             )
         ).all()
-        profile = _profile(session, proposal, committee, current[proposal.id])
+        profile = _profile(proposal, committee, current[proposal.id], applicants)
         chosen = [
             ProposedAssignment(
                 proposal_id=proposal.id,
@@ -308,7 +338,7 @@ def fill_vacancies(*, session: Session, proposal_id: UUID) -> int:
     if committee is None:
         return 0
     current = _on_version(session, [proposal])[proposal.id]
-    profile = _profile(session, proposal, committee, current)
+    profile = _profile(proposal, committee, current, _Applicants.load(session, [proposal]))
     if profile.reviewers_needed == 0:
         return 0
     reviewers = _reviewers(session, committee)
@@ -336,7 +366,7 @@ def preview(*, session: Session, user: User, proposal_id: UUID) -> dict[str, Any
     """A dry run for one proposal: who the solver would choose and who is excluded, and why."""
     proposal, committee = _chaired(session, user, proposal_id)
     current = _on_version(session, [proposal])[proposal.id]
-    profile = _profile(session, proposal, committee, current)
+    profile = _profile(proposal, committee, current, _Applicants.load(session, [proposal]))
     reviewers = _reviewers(session, committee)
     recorded = _recorded(session, [r.id for r in reviewers])
     plan: AssignmentPlan = plan_assignments([profile], reviewers, recorded)
@@ -383,7 +413,7 @@ def assign_by_hand(
     if len(set(reviewer_ids)) != len(reviewer_ids):
         raise InvalidInput("reviewer_ids: a reviewer is listed twice", field="reviewer_ids")
     current = _on_version(session, [proposal])[proposal.id]
-    profile = _profile(session, proposal, committee, current)
+    profile = _profile(proposal, committee, current, _Applicants.load(session, [proposal]))
     reviewers = {r.id: r for r in _reviewers(session, committee)}
     recorded = _recorded(session, reviewer_ids)
     chosen = []

@@ -1,7 +1,9 @@
 """Users: creation by admins, authentication by password."""
 
+from uuid import UUID
+
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from service.auth.models import Role, User, UserCreate
 from service.auth.security import hash_password, verify_password
@@ -34,3 +36,13 @@ def authenticate(*, session: Session, email: str, password: str) -> User:
     if user is None or not user.is_active or not verify_password(user.password_hash, password):
         raise NotAuthenticated("incorrect e-mail or password")
     return user
+
+
+def applicants_of(*, session: Session, organisation_id: UUID) -> list[User]:
+    """The organisation's active applicants: who hears about its proposals."""
+    query = select(User).where(
+        User.organisation_id == organisation_id,
+        User.role == Role.applicant,
+        col(User.is_active),
+    )
+    return list(session.exec(query))

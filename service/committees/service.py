@@ -73,3 +73,17 @@ def covering(*, session: Session, therapeutic_area: str) -> Committee | None:
         if therapeutic_area in committee.therapeutic_areas:
             return committee
     return None
+
+
+def members(*, session: Session, committee_id: UUID, seat: MemberRole) -> list[User]:
+    """The active users holding `seat` on the committee (its chairs, or its reviewers)."""
+    query = (
+        select(User)
+        .join(CommitteeMembership, col(CommitteeMembership.user_id) == col(User.id))
+        .where(
+            CommitteeMembership.committee_id == committee_id,
+            CommitteeMembership.role == seat,
+            col(User.is_active),
+        )
+    )
+    return list(session.exec(query))

@@ -6,6 +6,7 @@ makes it unique per event and recipient, so a retried task never tells anyone tw
 
 from collections.abc import Iterable
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -19,18 +20,18 @@ from service.proposals.models import Proposal
 DELIVER_TASK = "notifications.deliver"
 
 
-def _insert_once(session: Session, values: dict[str, Any]) -> bool:
-    """Insert unless a row with the same dedupe_key exists; True if inserted."""
+def _insert_new(session: Session, rows: list[dict[str, Any]]) -> list[UUID]:
+    """Insert the rows whose dedupe_key is new, in one statement; the ids of those inserted."""
     table = Notification.__table__  # type: ignore[attr-defined]
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = (
         insert(table)
-        .values(**values)
+        .values(rows)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        # rowcount is -1 for this statement on psycopg 3: ask for the inserted id instead.
+        # rowcount is -1 for this statement on psycopg 3: ask for the inserted ids instead.
         .returning(table.c.id)
     )
-    return session.execute(statement).first() is not None
+    return list(session.execute(statement).scalars())
 
 
 def notify(
@@ -82,18 +83,17 @@ def notify(
         for hook in hooks
         if not hook.events or event in hook.events
     ]
-    created = 0
-    for row in rows:
-        notification = Notification(
+    if not rows:
+        return 0
+    values = [
+        Notification(
             event=event, proposal_id=proposal.id, subject=subject, body=body, payload=data, **row
+        ).model_dump()
+        for row in rows
+    ]
+    created = _insert_new(session, values)
+    for notification_id in created:
+        enqueue(
+            session=session, task=DELIVER_TASK, batched=True, notification_id=str(notification_id)
         )
-        values = notification.model_dump()
-        if _insert_once(session, values):
-            enqueue(
-                session=session,
-                task=DELIVER_TASK,
-                batched=True,
-                notification_id=str(notification.id),
-            )
-            created += 1
-    return created
+    return len(created)

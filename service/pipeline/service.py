@@ -16,7 +16,8 @@ from service.analysis.service import run_analysis
 from service.assignment.models import OPEN_STATUSES, Assignment, AssignmentStatus
 from service.assignment.service import staff_waiting
 from service.auth.models import User
-from service.committees.models import CommitteeMembership, MemberRole
+from service.committees.models import MemberRole
+from service.committees.service import members
 from service.config import get_settings
 from service.db import utcnow
 from service.errors import Conflict, NotFound
@@ -171,14 +172,8 @@ def _escalate_deliberations(session: Session, now: datetime) -> int:
     ).all()
     told = 0
     for proposal in late:
-        chairs = session.exec(
-            select(User)
-            .join(CommitteeMembership, col(CommitteeMembership.user_id) == col(User.id))
-            .where(
-                CommitteeMembership.committee_id == proposal.committee_id,
-                CommitteeMembership.role == MemberRole.chair,
-            )
-        )
+        assert proposal.committee_id is not None, "deliberation needs a committee"
+        chairs = members(session=session, committee_id=proposal.committee_id, seat=MemberRole.chair)
         told += notify(
             session=session,
             event="deliberation.overdue",

@@ -218,11 +218,14 @@ def move(
     actor_id: UUID | None,
     reason: str = "",
     context: GuardContext | None = None,
+    flush: bool = True,
 ) -> Proposal:
     """Fire `event` on `proposal`: check the table, change state, write history, queue the job.
 
     All in the caller's transaction; a concurrent change of the same proposal makes the flush
-    fail with EditConflict, so a transition never happens twice.
+    fail with EditConflict, so a transition never happens twice. Workers moving a batch pass
+    `flush=False` so the whole batch is written in a few statements; a conflict then surfaces
+    as StaleDataError when they commit, and the batch is retried proposal by proposal.
     """
     source = State(proposal.state)
     try:
@@ -267,7 +270,8 @@ def move(
             state=transition.target,
             version=proposal.version,
         )
-    _flush_guarded(session, proposal)
+    if flush:
+        _flush_guarded(session, proposal)
     return proposal
 
 

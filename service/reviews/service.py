@@ -12,8 +12,9 @@ from sqlmodel import Session, col, select
 
 from service.assignment.models import OPEN_STATUSES, Assignment, AssignmentStatus, ConflictRecord
 from service.auth.models import Role, User
-from service.committees.models import Committee, CommitteeMembership, MemberRole
-from service.committees.service import chaired_by
+from service.auth.service import applicants_of
+from service.committees.models import Committee, MemberRole
+from service.committees.service import chaired_by, members
 from service.config import get_settings
 from service.db import utcnow
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -64,25 +65,11 @@ def _committee(*, session: Session, proposal: Proposal) -> Committee:
 
 
 def _chairs(*, session: Session, committee_id: UUID) -> list[User]:
-    query = (
-        select(User)
-        .join(CommitteeMembership, col(CommitteeMembership.user_id) == col(User.id))
-        .where(
-            CommitteeMembership.committee_id == committee_id,
-            CommitteeMembership.role == MemberRole.chair,
-            col(User.is_active),
-        )
-    )
-    return list(session.exec(query))
+    return members(session=session, committee_id=committee_id, seat=MemberRole.chair)
 
 
 def _applicants(*, session: Session, proposal: Proposal) -> list[User]:
-    query = select(User).where(
-        User.organisation_id == proposal.organisation_id,
-        User.role == Role.applicant,
-        col(User.is_active),
-    )
-    return list(session.exec(query))
+    return applicants_of(session=session, organisation_id=proposal.organisation_id)
 
 
 # --- assignments ------------------------------------------------------------------------------

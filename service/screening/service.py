@@ -11,7 +11,7 @@ from uuid import UUID
 
 from sqlmodel import Session, col, select
 
-from service.auth.models import Role, User
+from service.auth.service import applicants_of
 from service.committees.service import covering
 from service.db import utcnow
 from service.errors import Conflict
@@ -101,11 +101,7 @@ def screen(*, session: Session, proposal_id: UUID, version: int) -> None:
             actor_id=None,
             reason="; ".join(found),
         )
-        applicants = session.exec(
-            select(User).where(
-                User.organisation_id == proposal.organisation_id, User.role == Role.applicant
-            )
-        )
+        applicants = applicants_of(session=session, organisation_id=proposal.organisation_id)
         notify(
             session=session,
             event="proposal.returned",
@@ -129,4 +125,5 @@ def screen(*, session: Session, proposal_id: UUID, version: int) -> None:
         actor_id=None,
         reason=f"routed to committee {committee.name}",
         context=GuardContext(),
+        flush=False,
     )

@@ -1,0 +1,48 @@
+"""Admin operations: the queue view, re-driving a proposal, and the Prometheus scrape."""
+
+import logging
+from uuid import UUID
+
+from fastapi import APIRouter, Response
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from service.admin.metrics import exposition
+from service.admin.models import QueueView, RedriveResult
+from service.admin.service import queue_view, redrive_stage
+from service.deps import AdminUser, SessionDep
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/admin", tags=["admin"])
+
+
+@router.get("/queue", response_model=QueueView)
+def get_queue(session: SessionDep, _: AdminUser) -> QueueView:
+    """The pipeline at a glance: queues per state, broker, workers, outbox, stalls, late reviews."""
+    return queue_view(session=session)
+
+
+@router.post("/proposals/{proposal_id}/redrive", response_model=RedriveResult)
+def redrive_proposal(proposal_id: UUID, session: SessionDep, admin: AdminUser) -> RedriveResult:
+    """Queue a stalled or stuck automated stage again (409 for stages that wait for people)."""
+    result = redrive_stage(session=session, proposal_id=proposal_id)
+    session.commit()
+    # The audit trail of a re-drive is this line: history rows are kept for state changes.
+    log.warning(
+        "admin %s re-drove proposal %s: %s queued again for version %d (last error: %s)",
+        admin.email,
+        result.proposal_id,
+        result.state,
+        result.version,
+        result.last_error,
+    )
+    return result
+
+
+metrics_router = APIRouter(tags=["operations"])
+
+
+@metrics_router.get("/metrics", include_in_schema=False)
+def metrics() -> Response:
+    """Prometheus scrape: API request metrics and the queue view's gauges."""
+    return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
