@@ -34,6 +34,8 @@ from service.proposals.workflow import Actor, Event, GuardContext, State
 _HOLDING = (*OPEN_STATUSES, AssignmentStatus.submitted)
 # Proposals staffed per solver run; more wait for the next run of the stage.
 BATCH_SIZE = 5000
+# The task that fills the slots left by a decline or an overdue review (fill_vacancies).
+REPLACE_TASK = "assignment.replace"
 
 
 @dataclass(frozen=True)

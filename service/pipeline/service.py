@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from service.analysis.service import run_analysis
 from service.assignment.models import OPEN_STATUSES, Assignment, AssignmentStatus
-from service.assignment.service import staff_waiting
+from service.assignment.service import REPLACE_TASK, staff_waiting
 from service.auth.models import User
 from service.committees.models import MemberRole
 from service.committees.service import members
@@ -29,8 +29,6 @@ from service.proposals.workflow import State, Tag, has_tag, states_tagged
 from service.screening.service import screen
 
 log = logging.getLogger(__name__)
-
-REPLACE_TASK = "assignment.replace"
 
 
 def run_assignment(*, session: Session, proposal_id: UUID, version: int) -> None:

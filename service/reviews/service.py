@@ -11,6 +11,7 @@ from uuid import UUID
 from sqlmodel import Session, col, select
 
 from service.assignment.models import OPEN_STATUSES, Assignment, AssignmentStatus, ConflictRecord
+from service.assignment.service import REPLACE_TASK
 from service.auth.models import Role, User
 from service.auth.service import applicants_of
 from service.committees.models import Committee, MemberRole
@@ -34,7 +35,6 @@ from service.reviews.schemas import (
     ReviewPublic,
 )
 
-REPLACE_TASK = "assignment.replace"
 QUORUM_TASK = "reviews.check_quorum"
 
 # The proposal states in which an assignment still matters (a declined one needs replacing).
