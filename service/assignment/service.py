@@ -24,7 +24,7 @@ from service.committees.service import chaired_by, members
 from service.config import get_settings
 from service.db import utcnow
 from service.errors import Conflict, Forbidden, InvalidInput
-from service.notifications.service import notify
+from service.notifications.service import Notice, notify_all
 from service.organisations.models import Organisation
 from service.proposals.models import Proposal
 from service.proposals.service import get_visible, move
@@ -162,8 +162,12 @@ def _invite(
     chosen: Iterable[ProposedAssignment],
     assigned_by: UUID | None,
     users: dict[UUID, User] | None = None,
+    notices: list[Notice] | None = None,
 ) -> list[Assignment]:
-    """Store the chosen reviewers' assignments and invite them (`users`: preloaded by id)."""
+    """Store the chosen reviewers' assignments and invite them (`users`: preloaded by id).
+
+    A batch passes `notices` to collect the invitations and store them all at once.
+    """
     due = utcnow() + timedelta(days=get_settings().review_days)
     created = [
         Assignment(
@@ -183,17 +187,19 @@ def _invite(
     if users is None:
         ids = [a.reviewer_id for a in created]
         users = {u.id: u for u in session.exec(select(User).where(col(User.id).in_(ids)))}
-    reviewers = [users[a.reviewer_id] for a in created]
-    notify(
-        session=session,
+    invitation = Notice(
         event="assignment.invited",
         proposal=proposal,
-        recipients=reviewers,
+        recipients=[users[a.reviewer_id] for a in created],
         subject=f"Review invitation: {proposal.title}",
         body=f"You are invited to review '{proposal.title}' by {due:%Y-%m-%d}. "
         "Accept or decline (declaring any conflict of interest) in the service.",
         occurrence=str(proposal.version),
     )
+    if notices is None:
+        notify_all(session=session, notices=[invitation])
+    else:
+        notices.append(invitation)
     return created
 
 
@@ -272,8 +278,11 @@ def staff_waiting(*, session: Session, committee_id: UUID) -> Staffing:
         by_proposal.setdefault(chosen.proposal_id, []).append(chosen)
     short = {u.proposal_id: u.reason for u in plan.unstaffed}
     moved: list[UUID] = []
+    notices: list[Notice] = []
     for proposal, profile in zip(proposals, profiles, strict=True):
-        invited = _invite(session, proposal, by_proposal.get(proposal.id, ()), None, reviewer_users)
+        invited = _invite(
+            session, proposal, by_proposal.get(proposal.id, ()), None, reviewer_users, notices
+        )
         assigned += len(invited)
         holding = committee.reviewers_per_proposal - profile.reviewers_needed + len(invited)
         if _start_review_if_staffed(session, proposal, committee, Actor.system, None, holding):
@@ -281,6 +290,7 @@ def staff_waiting(*, session: Session, committee_id: UUID) -> Staffing:
         elif proposal.id in short:
             # Stays visible in the queue with the reason until reviewers free up.
             proposal.last_error = f"cannot be staffed: {short[proposal.id]}"
+    notify_all(session=session, notices=notices)
     session.flush()
     return Staffing(assigned, moved, short)
 

@@ -4,20 +4,24 @@ A notification is written in the same transaction as the change it reports, with
 makes it unique per event and recipient, so a retried task never tells anyone twice.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from service.auth.models import User
-from service.notifications.models import Channel, Notification, Webhook
+from service.db import utcnow
+from service.notifications.models import Channel, DeliveryStatus, Notification, Webhook
 from service.outbox.service import enqueue
 from service.proposals.models import Proposal
 
 DELIVER_TASK = "notifications.deliver"
+# Rows per INSERT statement, well under the databases' bound-parameter limits.
+_ROWS_PER_INSERT = 500
 
 
 def _insert_new(session: Session, rows: list[dict[str, Any]]) -> list[UUID]:
@@ -34,6 +38,20 @@ def _insert_new(session: Session, rows: list[dict[str, Any]]) -> list[UUID]:
     return list(session.execute(statement).scalars())
 
 
+@dataclass(frozen=True)
+class Notice:
+    """One event to tell: its recipients get an e-mail, the organisation's webhooks a call."""
+
+    event: str
+    proposal: Proposal
+    recipients: Sequence[User]
+    subject: str
+    body: str
+    # Tells apart repeated events of one kind on one proposal (e.g. the version).
+    occurrence: str = ""
+    payload: dict[str, Any] | None = None
+
+
 def notify(
     *,
     session: Session,
@@ -47,51 +65,74 @@ def notify(
 ) -> int:
     """Store an e-mail per recipient and a webhook call per subscribed organisation webhook.
 
-    `occurrence` tells apart repeated events of one kind on one proposal (e.g. the version);
-    the same (event, proposal, occurrence, recipient) is stored once. Returns how many rows
+    The same (event, proposal, occurrence, recipient) is stored once. Returns how many rows
     were new; each new row gets a delivery job through the outbox.
     """
-    data = {
-        "event": event,
-        "proposal_id": str(proposal.id),
-        "state": str(proposal.state),
-        "version": proposal.version,
-        **(payload or {}),
-    }
-    rows: list[dict[str, Any]] = [
-        {
-            "dedupe_key": f"{event}:{proposal.id}:{occurrence}:user:{user.id}",
-            "channel": Channel.email,
-            "recipient_id": user.id,
-            "address": user.email,
-        }
-        for user in recipients
-    ]
-    hooks = session.exec(
+    notice = Notice(event, proposal, list(recipients), subject, body, occurrence, payload)
+    return notify_all(session=session, notices=[notice])
+
+
+def notify_all(*, session: Session, notices: Sequence[Notice]) -> int:
+    """`notify` for many events at once (a worker's batch): a few statements for them all."""
+    organisations = list({n.proposal.organisation_id for n in notices})
+    hooks: dict[UUID, list[Webhook]] = {}
+    for hook in session.exec(
         select(Webhook).where(
-            Webhook.organisation_id == proposal.organisation_id,
-            Webhook.active == True,  # noqa: E712
+            col(Webhook.organisation_id).in_(organisations),
+            col(Webhook.active),
         )
-    )
-    rows += [
-        {
-            "dedupe_key": f"{event}:{proposal.id}:{occurrence}:webhook:{hook.id}",
-            "channel": Channel.webhook,
-            "webhook_id": hook.id,
-            "address": hook.url,
+    ):
+        hooks.setdefault(hook.organisation_id, []).append(hook)
+    now = utcnow()
+    rows: list[dict[str, Any]] = []
+    for notice in notices:
+        proposal = notice.proposal
+        common = {
+            "event": notice.event,
+            "proposal_id": proposal.id,
+            "subject": notice.subject,
+            "body": notice.body,
+            "payload": {
+                "event": notice.event,
+                "proposal_id": str(proposal.id),
+                "state": str(proposal.state),
+                "version": proposal.version,
+                **(notice.payload or {}),
+            },
+            "status": DeliveryStatus.pending,
+            "attempts": 0,
+            "created_at": now,
+            "updated_at": now,
         }
-        for hook in hooks
-        if not hook.events or event in hook.events
-    ]
-    if not rows:
-        return 0
-    values = [
-        Notification(
-            event=event, proposal_id=proposal.id, subject=subject, body=body, payload=data, **row
-        ).model_dump()
-        for row in rows
-    ]
-    created = _insert_new(session, values)
+        key = f"{notice.event}:{proposal.id}:{notice.occurrence}"
+        rows += [
+            {
+                **common,
+                "id": uuid4(),
+                "dedupe_key": f"{key}:user:{user.id}",
+                "channel": Channel.email,
+                "recipient_id": user.id,
+                "webhook_id": None,
+                "address": user.email,
+            }
+            for user in notice.recipients
+        ]
+        rows += [
+            {
+                **common,
+                "id": uuid4(),
+                "dedupe_key": f"{key}:webhook:{hook.id}",
+                "channel": Channel.webhook,
+                "recipient_id": None,
+                "webhook_id": hook.id,
+                "address": hook.url,
+            }
+            for hook in hooks.get(proposal.organisation_id, [])
+            if not hook.events or notice.event in hook.events
+        ]
+    created: list[UUID] = []
+    for start in range(0, len(rows), _ROWS_PER_INSERT):
+        created += _insert_new(session, rows[start : start + _ROWS_PER_INSERT])
     for notification_id in created:
         enqueue(
             session=session, task=DELIVER_TASK, batched=True, notification_id=str(notification_id)
