@@ -25,17 +25,17 @@ _ROWS_PER_INSERT = 500
 
 
 def _insert_new(session: Session, rows: list[dict[str, Any]]) -> list[UUID]:
-    """Insert the rows whose dedupe_key is new, in one statement; the ids of those inserted."""
+    """Insert the rows whose dedupe_key is new; the ids of those inserted."""
     table = Notification.__table__  # type: ignore[attr-defined]
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = (
         insert(table)
-        .values(rows)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
         # rowcount is -1 for this statement on psycopg 3: ask for the inserted ids instead.
         .returning(table.c.id)
     )
-    return list(session.execute(statement).scalars())
+    # Executed with many parameter sets, SQLAlchemy compiles once and batches the VALUES.
+    return list(session.execute(statement, rows).scalars())
 
 
 @dataclass(frozen=True)
