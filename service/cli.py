@@ -148,7 +148,10 @@ def dev(args: argparse.Namespace) -> None:
         for child in children:
             child.terminate()
         for child in children:
-            child.wait(timeout=20)
+            try:
+                child.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                child.kill()  # a worker stuck in its warm shutdown must not outlive dev
         sys.exit(0)
 
     signal.signal(signal.SIGTERM, stop)
