@@ -37,28 +37,23 @@ def run_analysis(*, session: Session, proposal_id: UUID, version: int) -> None:
     proposal = session.get(Proposal, proposal_id)
     if proposal is None or proposal.state != State.analysis or proposal.version != version:
         return
-    stored = session.exec(
-        select(ProspectReportRecord).where(
-            ProspectReportRecord.proposal_id == proposal_id,
-            ProspectReportRecord.proposal_version == version,
+    # The report and the move to assignment commit together, so a proposal still in analysis
+    # for this version has no report yet (and the unique constraint would refuse a second).
+    frozen = session.exec(
+        select(ProposalVersion).where(
+            ProposalVersion.proposal_id == proposal_id, ProposalVersion.number == version
         )
-    ).first()
-    if stored is None:
-        frozen = session.exec(
-            select(ProposalVersion).where(
-                ProposalVersion.proposal_id == proposal_id, ProposalVersion.number == version
-            )
-        ).one()
-        report = analyse(prospect_input(frozen.snapshot, utcnow().year))
-        session.add(
-            ProspectReportRecord(
-                proposal_id=proposal_id,
-                proposal_version=version,
-                method_version=report.method_version,
-                band=report.band,
-                report=report.model_dump(mode="json"),
-            )
+    ).one()
+    report = analyse(prospect_input(frozen.snapshot, utcnow().year))
+    session.add(
+        ProspectReportRecord(
+            proposal_id=proposal_id,
+            proposal_version=version,
+            method_version=report.method_version,
+            band=report.band,
+            report=report.model_dump(mode="json"),
         )
+    )
     move(
         session=session,
         proposal=proposal,
