@@ -7,8 +7,6 @@ from service.db import session_scope
 from service.proposals.models import Proposal
 from workers.celery_app import celery_app
 
-app = celery_app  # `python -m bench.baseline worker` runs this app with the task below
-
 
 @celery_app.task(name="bench.touch")
 def touch(proposal_id: str, stage: int) -> None:

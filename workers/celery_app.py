@@ -1,9 +1,10 @@
 """The Celery app, configured from the service's settings."""
 
+import random
 from pathlib import Path
 from typing import Any
 
-from celery import Celery
+from celery import Celery, Task
 
 from service.admin.broker import connect_heartbeats
 from service.admin.metrics import connect_task_metrics
@@ -27,6 +28,23 @@ def _transport_options(settings: Settings) -> dict[str, Any]:
         "socket_connect_timeout": 2,
         "socket_timeout": 5,
     }
+
+
+def backoff_seconds(attempt: int) -> float:
+    """Seconds before retry number `attempt` + 1: exponential with jitter, at most a minute.
+
+    Retries travel as their own short-countdown messages; deadlines far in the future are
+    found by the deadline scan instead (a long countdown outlives Redis' visibility timeout).
+    """
+    return float(min(2**attempt, 60) * random.uniform(0.5, 1.0))
+
+
+def retry_job(task: Task, job: dict[str, Any]) -> None:
+    """Send one job of a batched task again, alone, after a backoff; its attempt is counted."""
+    attempt = int(job.get("attempt", 0))
+    task.apply_async(
+        kwargs={"jobs": [{**job, "attempt": attempt + 1}]}, countdown=backoff_seconds(attempt)
+    )
 
 
 def make_celery(settings: Settings) -> Celery:

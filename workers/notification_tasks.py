@@ -1,7 +1,6 @@
 """The notification delivery task: a batch of ids in, one delivery attempt each."""
 
 import logging
-import random
 from typing import Any
 from uuid import UUID
 
@@ -10,14 +9,9 @@ from celery import Task
 from service.db import session_scope
 from service.errors import NotFound
 from service.notifications.delivery import TransientDeliveryError, deliver
-from workers.celery_app import celery_app
+from workers.celery_app import celery_app, retry_job
 
 log = logging.getLogger(__name__)
-
-
-def _backoff(attempt: int) -> float:
-    """Seconds before the next try: exponential with jitter, at most ten minutes."""
-    return float(min(2**attempt, 600) * random.uniform(0.5, 1.0))
 
 
 @celery_app.task(name="notifications.deliver", bind=True)
@@ -29,7 +23,6 @@ def deliver_notifications(self: Task, jobs: list[dict[str, Any]]) -> list[str]:
     """
     statuses = []
     for job in jobs:
-        attempt = int(job.get("attempt", 0))
         try:
             with session_scope() as session:
                 try:
@@ -45,7 +38,5 @@ def deliver_notifications(self: Task, jobs: list[dict[str, Any]]) -> list[str]:
             continue
         statuses.append(status)
         if status.startswith("retrying"):
-            self.apply_async(
-                kwargs={"jobs": [{**job, "attempt": attempt + 1}]}, countdown=_backoff(attempt)
-            )
+            retry_job(self, job)
     return statuses

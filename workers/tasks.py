@@ -24,7 +24,7 @@ from service.outbox.service import relay
 from service.pipeline.service import STAGES, record_failure, scan_deadlines
 from service.proposals.models import Proposal
 from service.proposals.workflow import State
-from workers.celery_app import celery_app
+from workers.celery_app import backoff_seconds, celery_app, retry_job
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +45,6 @@ def _is_transient(exc: BaseException) -> bool:
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
     return isinstance(exc, TRANSIENT)
-
-
-def _backoff(retries: int) -> int:
-    """Seconds before the next try: 1, 2, 4, ... capped at a minute."""
-    return int(min(2**retries, 60))
 
 
 def _work_one(task: Task, state: State, job: dict[str, Any]) -> None:
@@ -75,9 +70,7 @@ def _work_one(task: Task, state: State, job: dict[str, Any]) -> None:
         return
     # The retry travels as a message of its own, after a backoff; if even that cannot be
     # sent, the deadline scan re-drives the proposal once its stage is past the SLA.
-    task.apply_async(
-        kwargs={"jobs": [{**job, "attempt": attempt + 1}]}, countdown=_backoff(attempt)
-    )
+    retry_job(task, job)
 
 
 def _stage_task(state: State) -> Callable[..., None]:
@@ -120,7 +113,7 @@ def _retrying(task: Task, work: Callable[[Any], object], what: str) -> None:
     except Exception as exc:
         retries = task.request.retries or 0
         if _is_transient(exc) and retries + 1 < get_settings().stage_max_attempts:
-            raise task.retry(exc=exc, countdown=_backoff(retries), max_retries=None) from exc
+            raise task.retry(exc=exc, countdown=backoff_seconds(retries), max_retries=None) from exc
         log.exception("%s failed for good", what)
         raise
 

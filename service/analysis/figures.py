@@ -6,10 +6,11 @@ with its own source, year and confidence, so that every number in a report can c
 """
 
 import csv
-from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from importlib.resources import files
+
+from pydantic import BaseModel, ConfigDict
 
 # Bump whenever the method or the reference CSVs change; every report records it.
 METHOD_VERSION = "prospect-2021.1"
@@ -23,9 +24,10 @@ class Confidence(StrEnum):
     secondary = "S"  # secondary only
 
 
-@dataclass(frozen=True)
-class ReferenceFigure:
-    """One published figure with its provenance."""
+class ReferenceFigure(BaseModel):
+    """One published figure with its provenance, as stored and as shown in every report."""
+
+    model_config = ConfigDict(frozen=True)
 
     key: str
     label: str

@@ -13,7 +13,7 @@ Bands (documented here and restated in each report's `band_reason`):
 - moderate: everything else, including any case without declared peak sales (no rNPV).
 """
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from service.analysis.challenges import challenge_flags
 from service.analysis.figures import METHOD_VERSION, FigureLog, cost_figures, success_rates
@@ -32,7 +32,6 @@ from service.analysis.report import (
     Assumption,
     BudgetCheck,
     DevicePath,
-    FigureUsed,
     Flag,
     FlagKind,
     ProspectBand,
@@ -106,7 +105,7 @@ class _Draft:
             budget=budget,
             valuation=valuation,
             device_path=device_path,
-            figures=[FigureUsed(**asdict(f)) for f in figures],
+            figures=figures,
             assumptions=assumptions or [],
             caveats=list(dict.fromkeys(caveats)),
             target_markets=self.markets,

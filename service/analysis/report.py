@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from service.analysis.figures import Confidence
+from service.analysis.figures import ReferenceFigure
 from service.proposals.vocabulary import Modality, Phase, TherapeuticArea
 
 _ALPHA_2 = re.compile(r"[A-Z]{2}")
@@ -63,17 +63,6 @@ class Flag(_Frozen):
     message: str  # plain words for the applicant: never an internal figure
     detail: str  # for the committee: may cite the figures
     triggered_by: list[str]
-
-
-class FigureUsed(_Frozen):
-    key: str
-    label: str
-    value: float
-    unit: str
-    source: str
-    year: int
-    confidence: Confidence
-    caveat: str
 
 
 class Assumption(_Frozen):
@@ -168,7 +157,7 @@ class ProspectReport(_Frozen):
     budget: BudgetCheck | None
     valuation: Valuation | None
     device_path: DevicePath | None
-    figures: list[FigureUsed]
+    figures: list[ReferenceFigure]
     assumptions: list[Assumption]
     caveats: list[str]
     target_markets: list[str]

@@ -295,6 +295,20 @@ def staff_waiting(*, session: Session, committee_id: UUID) -> Staffing:
     return Staffing(assigned, moved, short)
 
 
+def _chosen_without_solver(
+    proposal: Proposal, reviewer_id: UUID, explanation: str
+) -> ProposedAssignment:
+    """A reviewer picked for a reason other than affinity (no score is claimed for it)."""
+    return ProposedAssignment(
+        proposal_id=proposal.id,
+        reviewer_id=reviewer_id,
+        affinity=0.0,
+        area_match=True,
+        rank=0,
+        explanation=explanation,
+    )
+
+
 def _reinvite_previous_reviewers(
     session: Session,
     proposals: Sequence[Proposal],
@@ -321,13 +335,8 @@ def _reinvite_previous_reviewers(
         ).all()
         profile = _profile(proposal, committee, current[proposal.id], applicants)
         chosen = [
-            ProposedAssignment(
-                proposal_id=proposal.id,
-                reviewer_id=reviewer_id,
-                affinity=0.0,
-                area_match=True,
-                rank=0,
-                explanation=f"reviewed version {proposal.version - 1} of this proposal",
+            _chosen_without_solver(
+                proposal, reviewer_id, f"reviewed version {proposal.version - 1} of this proposal"
             )
             for reviewer_id in earlier
             if reviewer_id in by_id
@@ -452,14 +461,7 @@ def assign_by_hand(
                 reviewer_id=str(reviewer_id),
             )
         chosen.append(
-            ProposedAssignment(
-                proposal_id=proposal.id,
-                reviewer_id=reviewer_id,
-                affinity=0.0,
-                area_match=True,
-                rank=0,
-                explanation=f"assigned by the chair {user.email}",
-            )
+            _chosen_without_solver(proposal, reviewer_id, f"assigned by the chair {user.email}")
         )
     created = _invite(session, proposal, chosen, user.id)
     _start_review_if_staffed(session, proposal, committee, Actor.chair, user.id)

@@ -74,6 +74,8 @@ def notify(
 
 def notify_all(*, session: Session, notices: Sequence[Notice]) -> int:
     """`notify` for many events at once (a worker's batch): a few statements for them all."""
+    if not notices:
+        return 0
     organisations = list({n.proposal.organisation_id for n in notices})
     hooks: dict[UUID, list[Webhook]] = {}
     for hook in session.exec(

@@ -21,7 +21,7 @@ from service.committees.service import members
 from service.config import get_settings
 from service.db import utcnow
 from service.errors import Conflict, NotFound
-from service.notifications.service import notify
+from service.notifications.service import Notice, notify_all
 from service.outbox.service import enqueue
 from service.proposals.models import Proposal
 from service.proposals.service import queue_stage
@@ -119,30 +119,34 @@ def scan_deadlines(*, session: Session) -> dict[str, int]:
                 queue_stage(session=session, proposal_id=proposal_id, state=state, version=version)
                 done["redriven"] += 1
     remind_before = timedelta(hours=settings.reminder_hours_before_due)
+    # One query for the assignments with their proposals and reviewers, one insert for all.
     due_soon = session.exec(
-        select(Assignment).where(
+        select(Assignment, Proposal, User)
+        .join(Proposal, col(Proposal.id) == col(Assignment.proposal_id))
+        .join(User, col(User.id) == col(Assignment.reviewer_id))
+        .where(
             col(Assignment.status).in_(OPEN_STATUSES),
             col(Assignment.reminded_at).is_(None),
             col(Assignment.due_at) < now + remind_before,
             col(Assignment.due_at) >= now,
         )
     ).all()
-    for assignment in due_soon:
-        reviewed = session.get(Proposal, assignment.proposal_id)
-        reviewer = session.get(User, assignment.reviewer_id)
-        assert reviewed is not None and reviewer is not None
+    reminders = []
+    for assignment, reviewed, reviewer in due_soon:
         assignment.reminded_at = now
-        notify(
-            session=session,
-            event="review.reminder",
-            proposal=reviewed,
-            recipients=[reviewer],
-            subject=f"Review due soon: {reviewed.title}",
-            body=f"Your review of '{reviewed.title}' is due by "
-            f"{assignment.due_at:%Y-%m-%d %H:%M} UTC.",
-            occurrence=f"{assignment.proposal_version}:{assignment.id}",
+        reminders.append(
+            Notice(
+                event="review.reminder",
+                proposal=reviewed,
+                recipients=[reviewer],
+                subject=f"Review due soon: {reviewed.title}",
+                body=f"Your review of '{reviewed.title}' is due by "
+                f"{assignment.due_at:%Y-%m-%d %H:%M} UTC.",
+                occurrence=f"{assignment.proposal_version}:{assignment.id}",
+            )
         )
-        done["reminded"] += 1
+    notify_all(session=session, notices=reminders)
+    done["reminded"] = len(reminders)
     overdue = session.exec(
         select(Assignment).where(
             col(Assignment.status).in_(OPEN_STATUSES), col(Assignment.due_at) < now
@@ -168,18 +172,23 @@ def _escalate_deliberations(session: Session, now: datetime) -> int:
             Proposal.state_entered_at < now - timedelta(seconds=seconds),
         )
     ).all()
-    told = 0
+    chairs: dict[UUID, list[User]] = {}
+    notices = []
     for proposal in late:
         assert proposal.committee_id is not None, "deliberation needs a committee"
-        chairs = members(session=session, committee_id=proposal.committee_id, seat=MemberRole.chair)
-        told += notify(
-            session=session,
-            event="deliberation.overdue",
-            proposal=proposal,
-            recipients=chairs,
-            subject=f"Decision overdue: {proposal.title}",
-            body=f"'{proposal.title}' has waited for a decision since "
-            f"{proposal.state_entered_at:%Y-%m-%d}.",
-            occurrence=str(proposal.version),
+        if proposal.committee_id not in chairs:
+            chairs[proposal.committee_id] = members(
+                session=session, committee_id=proposal.committee_id, seat=MemberRole.chair
+            )
+        notices.append(
+            Notice(
+                event="deliberation.overdue",
+                proposal=proposal,
+                recipients=chairs[proposal.committee_id],
+                subject=f"Decision overdue: {proposal.title}",
+                body=f"'{proposal.title}' has waited for a decision since "
+                f"{proposal.state_entered_at:%Y-%m-%d}.",
+                occurrence=str(proposal.version),
+            )
         )
-    return told
+    return notify_all(session=session, notices=notices)

@@ -8,23 +8,12 @@ from service.assignment.models import Assignment, ConflictRecord
 from service.assignment.service import staff_waiting
 from service.auth.models import User
 from service.proposals.models import Proposal
-from service.proposals.service import move
-from service.proposals.workflow import Actor, Event
 from tests.conftest import Api
+from tests.reviews.staging import put_in_assignment
 
 
 def _waiting_for_reviewers(api: Api, session: Session, committee: dict, draft: dict) -> Proposal:
-    """Submit the draft and take it, as the pipeline would, to the assignment stage."""
-    assert (
-        api.as_(committee["applicant"])("POST", f"/proposals/{draft['id']}/submit").status_code
-        == 200
-    )
-    session.expire_all()
-    proposal = session.get(Proposal, UUID(draft["id"]))
-    assert proposal is not None
-    proposal.committee_id = UUID(committee["committee_id"])
-    for event in (Event.pass_screening, Event.complete_analysis):
-        move(session=session, proposal=proposal, event=event, actor=Actor.system, actor_id=None)
+    proposal = put_in_assignment(api, session, committee, draft)
     session.commit()
     return proposal
 

@@ -1,25 +1,24 @@
 """The `notifications.deliver` task: its retries keep their attempt count, and a real worker
 delivers what the outbox sends it."""
 
-import time
 from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
 from service.notifications.models import DeliveryStatus
 from tests.notifications.conftest import Inbox, Receiver, only, stored
+from tests.pipeline.conftest import wait_for
 from workers.celery_app import celery_app
 from workers.notification_tasks import deliver_notifications
 
 
-def _wait_for(notification_id: UUID, status: DeliveryStatus, seconds: float = 20) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        row = stored(notification_id)
-        if row.status == status:
-            return row
-        time.sleep(0.1)
-    raise AssertionError(f"notification still {row.status} after {seconds}s: {row.last_error}")
+def _delivered(notification_id: UUID) -> Any:
+    return wait_for(
+        lambda: stored(notification_id).status == DeliveryStatus.sent,
+        seconds=20,
+        what=f"notification {notification_id} to be sent",
+        describe=lambda: stored(notification_id).last_error,
+    )
 
 
 def test_a_failed_attempt_is_committed_before_the_retry(
@@ -55,8 +54,10 @@ def test_a_worker_delivers_what_the_outbox_sends(
         rows = announce()
         email, call = only(rows, "email"), only(rows, "webhook")
 
-        assert _wait_for(email.id, DeliveryStatus.sent).attempts == 1
-        assert _wait_for(call.id, DeliveryStatus.sent).attempts == 2
+        _delivered(email.id)
+        assert stored(email.id).attempts == 1
+        _delivered(call.id)
+        assert stored(call.id).attempts == 2
 
     assert len(inbox.messages) == 1
     assert len(receiver.requests) == 2

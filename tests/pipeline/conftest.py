@@ -70,15 +70,21 @@ def worker(processes: Callable[..., Process]) -> Process:
     return processes("worker", "--concurrency", "2", "--loglevel", "WARNING")
 
 
-def wait_for(check: Callable[[], Any], seconds: float = 60, what: str = "condition") -> Any:
-    """Poll until `check()` is truthy; fail with `what` after `seconds`."""
+def wait_for(
+    check: Callable[[], Any],
+    seconds: float = 60,
+    what: str = "condition",
+    describe: Callable[[], object] | None = None,
+) -> Any:
+    """Poll until `check()` is truthy; fail with `what` (and `describe()`) after `seconds`."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         value = check()
         if value:
             return value
         time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}; last seen: {getattr(check, 'last', None)}")
+    seen = f"; last seen: {describe()}" if describe else ""
+    raise AssertionError(f"timed out waiting for {what}{seen}")
 
 
 def submitted_proposal(api: Api, applicant: str, **changes: Any) -> str:

@@ -33,14 +33,20 @@ FAST = {
 PATH = ["screening", "analysis", "assignment", "in_review"]
 
 
-def _all_in_review(ids: list[str]) -> Callable[[], bool]:
-    def check() -> bool:
-        with Session(get_engine()) as session:
-            rows = session.exec(select(Proposal).where(col(Proposal.id).in_(ids))).all()
-        check.last = Counter((p.state, p.last_error) for p in rows)  # type: ignore[attr-defined]
-        return len(rows) == len(ids) and all(p.state == "in_review" for p in rows)
+def _states(ids: list[str]) -> Counter[tuple[str, str | None]]:
+    """How many of the proposals are in each state, with their last error."""
+    with Session(get_engine()) as session:
+        rows = session.exec(select(Proposal).where(col(Proposal.id).in_(ids))).all()
+    return Counter((p.state, p.last_error) for p in rows)
 
-    return check
+
+def _wait_all_in_review(ids: list[str], seconds: float, what: str) -> None:
+    wait_for(
+        lambda: _states(ids) == Counter({("in_review", None): len(ids)}),
+        seconds=seconds,
+        what=what,
+        describe=lambda: _states(ids),
+    )
 
 
 def assert_exactly_once(ids: list[str]) -> None:
@@ -87,7 +93,7 @@ def test_worker_killed_mid_stage_loses_and_duplicates_nothing(
     first.kill()
     processes("worker", "--concurrency", "2", env=FAST)
     processes("beat", "--schedule", str(tmp_path / "beat-schedule"), env=FAST)
-    wait_for(_all_in_review(ids), seconds=120, what="every proposal in review after the crash")
+    _wait_all_in_review(ids, 120, "every proposal in review after the crash")
     assert_exactly_once(ids)
 
 
@@ -111,7 +117,7 @@ def test_same_task_delivered_twice_at_once_runs_once(
             kwargs={"jobs": [{"proposal_id": proposal_id, "version": versions[proposal_id]}]},
         )
     processes("worker", "--concurrency", "2", env=FAST)
-    wait_for(_all_in_review(ids), seconds=90, what="every proposal in review")
+    _wait_all_in_review(ids, 90, "every proposal in review")
     assert_exactly_once(ids)
 
 
@@ -135,7 +141,7 @@ def test_submits_succeed_while_redis_is_down_and_move_on_after(
         assert all(state_of(api, committee["applicant"], p) == "screening" for p in ids)
     finally:
         broker_proxy.restore()
-    wait_for(_all_in_review(ids), seconds=90, what="every proposal in review once Redis is back")
+    _wait_all_in_review(ids, 90, "every proposal in review once Redis is back")
     assert_exactly_once(ids)
 
 
@@ -158,7 +164,7 @@ def test_database_briefly_unreachable_inside_a_task(
         time.sleep(4)
         assert all(state_of(api, committee["applicant"], p) == "screening" for p in ids)
         proxy.restore()
-        wait_for(_all_in_review(ids), seconds=90, what="every proposal in review after the outage")
+        _wait_all_in_review(ids, 90, "every proposal in review after the outage")
         assert_exactly_once(ids)
     finally:
         proxy.close()

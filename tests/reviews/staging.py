@@ -28,6 +28,21 @@ def user_id(session: Session, email: str) -> UUID:
     return session.exec(select(User).where(User.email == email)).one().id
 
 
+def put_in_assignment(
+    api: Api, session: Session, committee: dict[str, Any], draft: dict[str, Any]
+) -> Proposal:
+    """Submit the draft and take it, as screening and analysis would, to the assignment stage."""
+    submitted = api.as_(committee["applicant"])("POST", f"/proposals/{draft['id']}/submit")
+    assert submitted.status_code == 200, submitted.text
+    session.expire_all()
+    proposal = session.get(Proposal, UUID(draft["id"]))
+    assert proposal is not None
+    proposal.committee_id = UUID(committee["committee_id"])
+    for event in (Event.pass_screening, Event.complete_analysis):
+        move(session=session, proposal=proposal, event=event, actor=Actor.system, actor_id=None)
+    return proposal
+
+
 def put_in_review(
     api: Api,
     session: Session,
@@ -38,14 +53,7 @@ def put_in_review(
     status: AssignmentStatus = AssignmentStatus.accepted,
 ) -> InReview:
     """Submit the draft, route it to the committee, assign reviewers and start the review."""
-    submitted = api.as_(committee["applicant"])("POST", f"/proposals/{draft['id']}/submit")
-    assert submitted.status_code == 200, submitted.text
-    session.expire_all()
-    proposal = session.get(Proposal, UUID(draft["id"]))
-    assert proposal is not None
-    proposal.committee_id = UUID(committee["committee_id"])
-    for event in (Event.pass_screening, Event.complete_analysis):
-        move(session=session, proposal=proposal, event=event, actor=Actor.system, actor_id=None)
+    proposal = put_in_assignment(api, session, committee, draft)
     emails = committee["reviewers"][:reviewers]
     assignments = {
         email: Assignment(

@@ -1,0 +1,113 @@
+"""The deadline scan: re-drives stuck stages, reminds and replaces reviewers, escalates."""
+
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from service.assignment.models import Assignment, AssignmentStatus
+from service.assignment.service import REPLACE_TASK, fill_vacancies
+from service.db import utcnow
+from service.notifications.models import Notification
+from service.outbox.models import OutboxMessage
+from service.pipeline.service import scan_deadlines
+from service.proposals.models import Proposal
+from service.proposals.service import move
+from service.proposals.workflow import Actor, Event, GuardContext
+from tests.conftest import Api
+from tests.reviews.staging import put_in_review, user_id
+
+
+def _jobs(session: Session, task: str) -> list[OutboxMessage]:
+    return list(session.exec(select(OutboxMessage).where(OutboxMessage.task == task)))
+
+
+def _events(session: Session, event: str) -> list[Notification]:
+    return list(session.exec(select(Notification).where(Notification.event == event)))
+
+
+def test_stage_past_its_sla_is_redriven_once_per_sla(
+    api: Api, session: Session, committee: dict, draft: dict
+) -> None:
+    api.as_(committee["applicant"])("POST", f"/proposals/{draft['id']}/submit")
+    session.expire_all()
+    proposal = session.get(Proposal, UUID(draft["id"]))
+    assert proposal is not None
+    long_ago = utcnow() - timedelta(hours=2)
+    proposal.state_entered_at = long_ago
+    session.commit()
+    # A plain UPDATE: the ORM would stamp updated_at with the current time.
+    session.execute(
+        update(Proposal).where(col(Proposal.id) == proposal.id).values(updated_at=long_ago)
+    )
+    session.commit()
+    assert scan_deadlines(session=session)["redriven"] == 1
+    session.commit()
+    assert scan_deadlines(session=session)["redriven"] == 0  # it waits a full SLA again
+    session.commit()
+    assert len(_jobs(session, "pipeline.screening")) == 2  # the submit's job and the re-drive
+
+
+def test_reviewer_is_reminded_once_before_the_due_date(
+    api: Api, session: Session, committee: dict, draft: dict
+) -> None:
+    staged = put_in_review(api, session, committee, draft)
+    first = session.get(Assignment, UUID(staged.assignments[committee["reviewers"][0]]))
+    assert first is not None
+    first.due_at = utcnow() + timedelta(hours=1)
+    session.commit()
+    assert scan_deadlines(session=session)["reminded"] == 1
+    session.commit()
+    assert scan_deadlines(session=session)["reminded"] == 0
+    session.commit()
+    [reminder] = _events(session, "review.reminder")
+    assert reminder.address == committee["reviewers"][0]
+
+
+def test_overdue_reviewer_is_replaced_by_a_free_one(
+    api: Api, session: Session, committee: dict, draft: dict
+) -> None:
+    staged = put_in_review(api, session, committee, draft, reviewers=2)
+    late = session.get(Assignment, UUID(staged.assignments[committee["reviewers"][0]]))
+    assert late is not None
+    late.due_at = utcnow() - timedelta(minutes=1)
+    session.commit()
+    assert scan_deadlines(session=session)["replaced"] == 1
+    session.commit()
+    assert [j.payload["proposal_id"] for j in _jobs(session, REPLACE_TASK)] == [staged.proposal_id]
+    fill_vacancies(session=session, proposal_id=UUID(staged.proposal_id))
+    session.commit()
+    on_it = {
+        a.reviewer_id: a.status
+        for a in session.exec(
+            select(Assignment).where(col(Assignment.proposal_id) == UUID(staged.proposal_id))
+        )
+    }
+    assert on_it[user_id(session, committee["reviewers"][0])] == AssignmentStatus.replaced
+    assert on_it[user_id(session, committee["reviewers"][2])] == AssignmentStatus.invited
+
+
+def test_late_decision_is_escalated_to_the_chair_once(
+    api: Api, session: Session, committee: dict[str, Any], draft: dict
+) -> None:
+    staged = put_in_review(api, session, committee, draft)
+    proposal = session.get(Proposal, UUID(staged.proposal_id))
+    assert proposal is not None
+    move(
+        session=session,
+        proposal=proposal,
+        event=Event.reach_quorum,
+        actor=Actor.system,
+        actor_id=None,
+        context=GuardContext(reviews_submitted=2, quorum=2),
+    )
+    proposal.state_entered_at = utcnow() - timedelta(days=8)
+    session.commit()
+    assert scan_deadlines(session=session)["escalated"] == 1
+    session.commit()
+    assert scan_deadlines(session=session)["escalated"] == 0
+    session.commit()
+    [escalation] = _events(session, "deliberation.overdue")
+    assert escalation.address == committee["chair"]
