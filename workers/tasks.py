@@ -15,14 +15,13 @@ from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
-from sqlmodel import col, select
 
 from service.config import get_settings
 from service.db import session_scope
 from service.errors import EditConflict
 from service.outbox.service import relay
 from service.pipeline.service import STAGES, record_failure, scan_deadlines
-from service.proposals.models import Proposal
+from service.proposals.service import StageJob
 from service.proposals.workflow import State
 from workers.celery_app import backoff_seconds, celery_app, retry_job
 
@@ -47,13 +46,17 @@ def _is_transient(exc: BaseException) -> bool:
     return isinstance(exc, TRANSIENT)
 
 
-def _work_one(task: Task, state: State, job: dict[str, Any]) -> None:
+def _job(payload: dict[str, Any]) -> StageJob:
+    return StageJob(UUID(payload["proposal_id"]), int(payload["version"]))
+
+
+def _work_one(task: Task, state: State, payload: dict[str, Any]) -> None:
     """One proposal's stage in its own transaction; a failure is counted, retried or stalled."""
-    proposal_id, version = UUID(job["proposal_id"]), int(job["version"])
-    attempt = int(job.get("attempt", 0))
+    job = _job(payload)
+    attempt = int(payload.get("attempt", 0))
     try:
         with session_scope() as session:
-            STAGES[state](session=session, proposal_id=proposal_id, version=version)
+            STAGES[state](session=session, jobs=[job])
         return
     except Exception as exc:
         final = not _is_transient(exc) or attempt + 1 >= get_settings().stage_max_attempts
@@ -61,16 +64,20 @@ def _work_one(task: Task, state: State, job: dict[str, Any]) -> None:
     try:
         with session_scope() as session:
             record_failure(
-                session=session, proposal_id=proposal_id, version=version, error=error, final=final
+                session=session,
+                proposal_id=job.proposal_id,
+                version=job.version,
+                error=error,
+                final=final,
             )
     except Exception:  # the database may be the thing that is down
-        log.exception("could not record the failure of %s for %s", state, proposal_id)
+        log.exception("could not record the failure of %s for %s", state, job.proposal_id)
     if final:
-        log.error("stage %s stalled for proposal %s: %s", state, proposal_id, error)
+        log.error("stage %s stalled for proposal %s: %s", state, job.proposal_id, error)
         return
     # The retry travels as a message of its own, after a backoff; if even that cannot be
     # sent, the deadline scan re-drives the proposal once its stage is past the SLA.
-    retry_job(task, job)
+    retry_job(task, payload)
 
 
 def _stage_task(state: State) -> Callable[..., None]:
@@ -81,20 +88,12 @@ def _stage_task(state: State) -> Callable[..., None]:
         try:
             # No autoflush: the batch's changes go out together at commit, in a few statements.
             with session_scope() as session, session.no_autoflush:
-                # One query loads the batch; each stage's session.get() then finds it in memory.
-                ids = [UUID(job["proposal_id"]) for job in jobs]
-                session.exec(select(Proposal).where(col(Proposal.id).in_(ids))).all()
-                for job in jobs:
-                    STAGES[state](
-                        session=session,
-                        proposal_id=UUID(job["proposal_id"]),
-                        version=int(job["version"]),
-                    )
+                STAGES[state](session=session, jobs=[_job(payload) for payload in jobs])
             return
         except Exception:
             log.info("batch of %d %s jobs failed; working them one by one", len(jobs), state)
-        for job in jobs:
-            _work_one(self, state, job)
+        for payload in jobs:
+            _work_one(self, state, payload)
 
     work.__doc__ = f"Work the {state} stage of a batch of submitted proposal versions."
     return work

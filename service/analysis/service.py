@@ -1,9 +1,11 @@
 """The analysis stage: run the prospect analysis on a submitted version and store the report."""
 
+from collections.abc import Sequence
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
-from sqlmodel import Session, select
+from sqlalchemy import insert
+from sqlmodel import Session, col, select
 
 from service.analysis.models import ProspectReportRecord
 from service.analysis.prospect import analyse, applicant_summary
@@ -11,8 +13,8 @@ from service.analysis.report import ProspectInput, ProspectReport
 from service.auth.models import Role, User
 from service.db import utcnow
 from service.errors import NotFound
-from service.proposals.models import Proposal, ProposalVersion
-from service.proposals.service import get_visible, move
+from service.proposals.models import ProposalVersion
+from service.proposals.service import Move, StageJob, awaiting, get_visible, move_all
 from service.proposals.vocabulary import Modality, Phase, TherapeuticArea
 from service.proposals.workflow import Actor, Event, State
 
@@ -32,35 +34,40 @@ def prospect_input(snapshot: dict[str, Any], current_year: int) -> ProspectInput
     )
 
 
-def run_analysis(*, session: Session, proposal_id: UUID, version: int) -> None:
-    """Analyse one submitted version and move it on; does nothing if it has moved on already."""
-    proposal = session.get(Proposal, proposal_id)
-    if proposal is None or proposal.state != State.analysis or proposal.version != version:
+def run_analysis(*, session: Session, jobs: Sequence[StageJob]) -> None:
+    """Analyse a batch of submitted versions and move them on; those moved on are left alone."""
+    proposals = awaiting(session=session, state=State.analysis, jobs=jobs)
+    if not proposals:
         return
     # The report and the move to assignment commit together, so a proposal still in analysis
     # for this version has no report yet (and the unique constraint would refuse a second).
-    frozen = session.exec(
-        select(ProposalVersion).where(
-            ProposalVersion.proposal_id == proposal_id, ProposalVersion.number == version
+    frozen = {
+        (v.proposal_id, v.number): v.snapshot
+        for v in session.exec(
+            select(ProposalVersion).where(
+                col(ProposalVersion.proposal_id).in_([p.id for p in proposals])
+            )
         )
-    ).one()
-    report = analyse(prospect_input(frozen.snapshot, utcnow().year))
-    session.add(
-        ProspectReportRecord(
-            proposal_id=proposal_id,
-            proposal_version=version,
-            method_version=report.method_version,
-            band=report.band,
-            report=report.model_dump(mode="json"),
+    }
+    now = utcnow()
+    reports = []
+    for proposal in proposals:
+        report = analyse(prospect_input(frozen[(proposal.id, proposal.version)], now.year))
+        reports.append(
+            {
+                "id": uuid4(),
+                "proposal_id": proposal.id,
+                "proposal_version": proposal.version,
+                "method_version": report.method_version,
+                "band": report.band,
+                "report": report.model_dump(mode="json"),
+                "created_at": now,
+            }
         )
-    )
-    move(
+    session.execute(insert(ProspectReportRecord.__table__), reports)  # type: ignore[attr-defined]
+    move_all(
         session=session,
-        proposal=proposal,
-        event=Event.complete_analysis,
-        actor=Actor.system,
-        actor_id=None,
-        flush=False,
+        moves=[Move(p, Event.complete_analysis, Actor.system) for p in proposals],
     )
 
 

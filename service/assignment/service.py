@@ -27,7 +27,7 @@ from service.errors import Conflict, Forbidden, InvalidInput
 from service.notifications.service import Notice, notify_all
 from service.organisations.models import Organisation
 from service.proposals.models import Proposal
-from service.proposals.service import get_visible, move
+from service.proposals.service import Move, get_visible, move, move_all
 from service.proposals.workflow import Actor, Event, GuardContext, State
 
 # Statuses that hold a slot of the version's k reviewers (a submitted review keeps its slot).
@@ -210,8 +210,12 @@ def _start_review_if_staffed(
     actor: Actor,
     actor_id: UUID | None,
     holding: int | None = None,
+    moves: list[Move] | None = None,
 ) -> bool:
-    """Open the review once the version holds k reviewers (`holding`, if the caller knows it)."""
+    """Open the review once the version holds k reviewers (`holding`, if the caller knows it).
+
+    A batch passes `moves` to collect the moves and make them all at once.
+    """
     if holding is None:
         holding = session.exec(
             select(func.count())
@@ -224,16 +228,20 @@ def _start_review_if_staffed(
         ).one()
     if proposal.state != State.assignment or holding < committee.reviewers_per_proposal:
         return False
+    context = GuardContext(
+        reviewers_assigned=holding, reviewers_needed=committee.reviewers_per_proposal
+    )
+    if moves is not None:
+        moves.append(Move(proposal, Event.start_review, actor, actor_id, context=context))
+        return True
     move(
         session=session,
         proposal=proposal,
         event=Event.start_review,
         actor=actor,
         actor_id=actor_id,
-        context=GuardContext(
-            reviewers_assigned=holding, reviewers_needed=committee.reviewers_per_proposal
-        ),
-        # The chair's request needs its conflict now (409); the worker's batch at commit.
+        context=context,
+        # The chair's request needs its conflict now (409); a worker's surfaces at commit.
         flush=actor != Actor.system,
     )
     return True
@@ -279,17 +287,21 @@ def staff_waiting(*, session: Session, committee_id: UUID) -> Staffing:
     short = {u.proposal_id: u.reason for u in plan.unstaffed}
     moved: list[UUID] = []
     notices: list[Notice] = []
+    starts: list[Move] = []
     for proposal, profile in zip(proposals, profiles, strict=True):
         invited = _invite(
             session, proposal, by_proposal.get(proposal.id, ()), None, reviewer_users, notices
         )
         assigned += len(invited)
         holding = committee.reviewers_per_proposal - profile.reviewers_needed + len(invited)
-        if _start_review_if_staffed(session, proposal, committee, Actor.system, None, holding):
+        if _start_review_if_staffed(
+            session, proposal, committee, Actor.system, None, holding, starts
+        ):
             moved.append(proposal.id)
         elif proposal.id in short:
             # Stays visible in the queue with the reason until reviewers free up.
             proposal.last_error = f"cannot be staffed: {short[proposal.id]}"
+    move_all(session=session, moves=starts)
     notify_all(session=session, notices=notices)
     session.flush()
     return Staffing(assigned, moved, short)

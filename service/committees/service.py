@@ -67,12 +67,13 @@ def chaired_by(*, session: Session, user_id: UUID) -> list[UUID]:
     return list(session.exec(query))
 
 
-def covering(*, session: Session, therapeutic_area: str) -> Committee | None:
-    """The committee whose areas cover `therapeutic_area` (the oldest, if several do)."""
+def routing(*, session: Session) -> dict[str, Committee]:
+    """The committee for each therapeutic area covered: the oldest of those that cover it."""
+    routes: dict[str, Committee] = {}
     for committee in session.exec(select(Committee).order_by(col(Committee.created_at))):
-        if therapeutic_area in committee.therapeutic_areas:
-            return committee
-    return None
+        for area in committee.therapeutic_areas:
+            routes.setdefault(area, committee)
+    return routes
 
 
 def members(*, session: Session, committee_id: UUID, seat: MemberRole) -> list[User]:

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from service.auth.models import User
 from service.db import utcnow
 from service.notifications.models import Channel, DeliveryStatus, Notification, Webhook
-from service.outbox.service import enqueue
+from service.outbox.service import enqueue_all
 from service.proposals.models import Proposal
 
 DELIVER_TASK = "notifications.deliver"
@@ -135,8 +135,10 @@ def notify_all(*, session: Session, notices: Sequence[Notice]) -> int:
     created: list[UUID] = []
     for start in range(0, len(rows), _ROWS_PER_INSERT):
         created += _insert_new(session, rows[start : start + _ROWS_PER_INSERT])
-    for notification_id in created:
-        enqueue(
-            session=session, task=DELIVER_TASK, batched=True, notification_id=str(notification_id)
-        )
+    enqueue_all(
+        session=session,
+        task=DELIVER_TASK,
+        payloads=[{"notification_id": str(i)} for i in created],
+        batched=True,
+    )
     return len(created)

@@ -7,18 +7,20 @@ is idempotent.
 """
 
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
-from sqlalchemy import event
-from sqlmodel import Session, col, select
+from sqlalchemy import Row, Table, event, insert, select, update
+from sqlmodel import Session
 
 from service.db import get_engine, utcnow
 from service.outbox.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 _PENDING = "outbox_pending"
+_TABLE: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
 
 
 # Most payloads a batched task receives in one message.
@@ -27,16 +29,33 @@ BATCH_SIZE = 100
 _CHUNK = 1000
 
 
-def enqueue(*, session: Session, task: str, batched: bool = False, **payload: Any) -> OutboxMessage:
+def enqueue(*, session: Session, task: str, batched: bool = False, **payload: Any) -> UUID:
     """Write a job for `task`; it is sent to the workers only if the transaction commits.
 
     A batched task receives `jobs=[payload, ...]` (up to BATCH_SIZE at once) instead of one
     payload as keyword arguments: the pipeline's stages work many proposals per message.
+    Returns the job's id.
     """
-    message = OutboxMessage(task=task, payload=payload, batched=batched)
-    session.add(message)
-    session.info.setdefault(_PENDING, []).append(message.id)
-    return message
+    return enqueue_all(session=session, task=task, payloads=[payload], batched=batched)[0]
+
+
+def enqueue_all(
+    *, session: Session, task: str, payloads: Sequence[dict[str, Any]], batched: bool = False
+) -> list[UUID]:
+    """`enqueue` for many jobs of one task (a worker's batch), in one INSERT statement."""
+    if not payloads:
+        return []
+    now = utcnow()
+    ids = [uuid4() for _ in payloads]
+    rows = [
+        {"id": i, "task": task, "payload": payload, "batched": batched, "created_at": now}
+        for i, payload in zip(ids, payloads, strict=True)
+    ]
+    # A Core insert: ORM objects cost more to build than the row costs to write, and nothing
+    # reads these rows back in this transaction except the relay after the commit.
+    session.execute(insert(_TABLE), rows)
+    session.info.setdefault(_PENDING, []).extend(ids)
+    return ids
 
 
 @event.listens_for(Session, "after_commit")
@@ -51,10 +70,10 @@ def _drop_on_rollback(session: Session) -> None:
     session.info.pop(_PENDING, None)
 
 
-def _batches(messages: list[OutboxMessage]) -> list[list[OutboxMessage]]:
+def _batches(messages: Sequence[Row[Any]]) -> list[list[Row[Any]]]:
     """One message per unbatched row; batched rows grouped by task, BATCH_SIZE at most."""
-    grouped: dict[str, list[OutboxMessage]] = {}
-    batches: list[list[OutboxMessage]] = []
+    grouped: dict[str, list[Row[Any]]] = {}
+    batches: list[list[Row[Any]]] = []
     for message in messages:
         if not message.batched:
             batches.append([message])
@@ -93,19 +112,24 @@ def _relay_chunk(*, ids: list[UUID] | None, older_than: timedelta | None) -> tup
     """Send up to _CHUNK rows in one transaction; False as second value if the broker failed."""
     from workers.celery_app import celery_app  # the worker package imports the service
 
-    sent = 0
+    sent: list[UUID] = []
     complete = True
-    with Session(get_engine(), expire_on_commit=False) as session:
-        query = select(OutboxMessage).where(col(OutboxMessage.sent_at).is_(None))
+    with Session(get_engine()) as session:
+        columns = _TABLE.c
+        query = (
+            select(columns.id, columns.task, columns.payload, columns.batched)
+            .where(columns.sent_at.is_(None))
+            .order_by(columns.created_at)
+            .limit(_CHUNK)
+        )
         if ids is not None:
-            query = query.where(col(OutboxMessage.id).in_(ids))
+            query = query.where(columns.id.in_(ids))
         if older_than is not None:
-            query = query.where(OutboxMessage.created_at < utcnow() - older_than)
-        query = query.order_by(col(OutboxMessage.created_at)).limit(_CHUNK)
+            query = query.where(columns.created_at < utcnow() - older_than)
         if session.get_bind().dialect.name == "postgresql":
             # Two sweepers never send the same row at once.
             query = query.with_for_update(skip_locked=True)
-        for batch in _batches(list(session.exec(query))):
+        for batch in _batches(session.execute(query).all()):
             first = batch[0]
             if first.batched:
                 kwargs: dict[str, Any] = {
@@ -117,16 +141,21 @@ def _relay_chunk(*, ids: list[UUID] | None, older_than: timedelta | None) -> tup
                 celery_app.send_task(first.task, kwargs=kwargs, task_id=str(first.id), retry=False)
             except Exception as exc:  # any broker failure: leave the rows for the sweeper
                 error = f"{type(exc).__name__}: {exc}"[:2000]
-                for message in batch:
-                    message.send_attempts += 1
-                    message.last_error = error
+                _mark(session, [m.id for m in batch], last_error=error)
                 log.warning("outbox: could not send %s (%s)", first.id, error)
                 complete = False
                 break  # the broker is down; don't wait out a timeout per message
-            now = utcnow()
-            for message in batch:
-                message.sent_at = now
-                message.send_attempts += 1
-            sent += len(batch)
+            sent += [m.id for m in batch]
+        _mark(session, sent, sent_at=utcnow())
         session.commit()
-    return sent, complete
+    return len(sent), complete
+
+
+def _mark(session: Session, ids: list[UUID], **values: Any) -> None:
+    """Count a send attempt on the rows, with its outcome, in one statement."""
+    if ids:
+        session.execute(
+            update(_TABLE)
+            .where(_TABLE.c.id.in_(ids))
+            .values(send_attempts=_TABLE.c.send_attempts + 1, **values)
+        )

@@ -5,8 +5,9 @@ moved past the state it expects, so a task delivered twice changes nothing the s
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Protocol
 from uuid import UUID
 
 from sqlalchemy import update
@@ -24,24 +25,29 @@ from service.errors import Conflict, NotFound
 from service.notifications.service import Notice, notify_all
 from service.outbox.service import enqueue
 from service.proposals.models import Proposal
-from service.proposals.service import queue_stage
+from service.proposals.service import StageJob, awaiting, queue_stage
 from service.proposals.workflow import State, Tag, has_tag, states_tagged
 from service.screening.service import screen
 
 log = logging.getLogger(__name__)
 
 
-def run_assignment(*, session: Session, proposal_id: UUID, version: int) -> None:
-    """Staff the proposal's committee's whole waiting batch (this proposal included)."""
-    proposal = session.get(Proposal, proposal_id)
-    if proposal is None or proposal.state != State.assignment or proposal.version != version:
-        return
-    assert proposal.committee_id is not None, "screening routes every proposal to a committee"
-    staff_waiting(session=session, committee_id=proposal.committee_id)
+def run_assignment(*, session: Session, jobs: Sequence[StageJob]) -> None:
+    """Staff the whole waiting batch of each committee the jobs' proposals wait in."""
+    proposals = awaiting(session=session, state=State.assignment, jobs=jobs)
+    for committee_id in {p.committee_id for p in proposals}:
+        assert committee_id is not None, "screening routes every proposal to a committee"
+        staff_waiting(session=session, committee_id=committee_id)
+
+
+class Stage(Protocol):
+    """The work of an automated stage on a batch of proposal versions, in the caller's unit."""
+
+    def __call__(self, *, session: Session, jobs: Sequence[StageJob]) -> None: ...
 
 
 # The function that works each automated stage, by the state it works on.
-STAGES: dict[State, Callable[..., None]] = {
+STAGES: dict[State, Stage] = {
     State.screening: screen,
     State.analysis: run_analysis,
     State.assignment: run_assignment,

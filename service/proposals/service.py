@@ -7,10 +7,13 @@ transaction. Every function taking a client-supplied id checks the caller agains
 import base64
 import binascii
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from uuid import UUID
+from typing import Any, NamedTuple
+from uuid import UUID, uuid4
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, insert, or_
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
@@ -20,7 +23,7 @@ from service.auth.models import Role, User
 from service.committees.service import chaired_by
 from service.db import utcnow
 from service.errors import EditConflict, Forbidden, InvalidInput, InvalidTransition, NotFound
-from service.outbox.service import enqueue
+from service.outbox.service import enqueue, enqueue_all
 from service.proposals.models import (
     Proposal,
     ProposalCreate,
@@ -46,6 +49,13 @@ def stage_task(state: State) -> str:
     return f"pipeline.{state}"
 
 
+class StageJob(NamedTuple):
+    """One automated stage's work: a proposal version expected to be in that stage."""
+
+    proposal_id: UUID
+    version: int
+
+
 def queue_stage(*, session: Session, proposal_id: UUID, state: State, version: int) -> None:
     """Queue the work of an automated stage for one proposal version (batched per message)."""
     enqueue(
@@ -55,6 +65,19 @@ def queue_stage(*, session: Session, proposal_id: UUID, state: State, version: i
         proposal_id=str(proposal_id),
         version=version,
     )
+
+
+def awaiting(*, session: Session, state: State, jobs: Sequence[StageJob]) -> list[Proposal]:
+    """The jobs' proposals still in `state` at the job's version, loaded in one query.
+
+    A job whose proposal has moved on (a duplicate delivery, a re-drive racing the stage) is
+    left out: the stage has nothing to do for it.
+    """
+    wanted = {job.proposal_id: job.version for job in jobs}
+    found = session.exec(
+        select(Proposal).where(col(Proposal.id).in_(list(wanted)), Proposal.state == state)
+    )
+    return [p for p in found if wanted[p.id] == p.version]
 
 
 # --- who may see what -------------------------------------------------------------------
@@ -209,6 +232,78 @@ def update(
 # --- moving through the workflow ------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Move:
+    """One event to fire on one proposal (see `move`)."""
+
+    proposal: Proposal
+    event: Event
+    actor: Actor
+    actor_id: UUID | None = None
+    reason: str = ""
+    context: GuardContext | None = None
+
+
+def move_all(*, session: Session, moves: Sequence[Move]) -> None:
+    """Fire each move's event: check the table, change state, write history, queue the jobs.
+
+    The history rows and the jobs of all the moves are written in one statement each; the
+    proposals' own changes go out at the next flush, where a concurrent change of one of them
+    fails with StaleDataError (optimistic locking), so a transition never happens twice. An
+    event the table refuses raises InvalidTransition before anything is written.
+    """
+    now = utcnow()
+    history: list[dict[str, Any]] = []
+    jobs: dict[State, list[dict[str, Any]]] = {}
+    for change in moves:
+        proposal = change.proposal
+        source = State(proposal.state)
+        try:
+            transition = decide(source, change.event, change.actor, change.context)
+        except TransitionRefused as refused:
+            raise InvalidTransition(
+                refused.reason, state=source, legal=[str(e) for e in refused.legal]
+            ) from None
+        if transition.snapshots:
+            proposal.version += 1
+            session.add(
+                ProposalVersion(
+                    proposal_id=proposal.id,
+                    number=proposal.version,
+                    snapshot=ProposalFields.model_validate(proposal).model_dump(mode="json"),
+                    submitted_by=change.actor_id or proposal.created_by,
+                )
+            )
+        proposal.state = transition.target
+        proposal.state_entered_at = now
+        proposal.stage_attempts = 0
+        proposal.stalled_at = None
+        proposal.last_error = None
+        history.append(
+            {
+                "id": uuid4(),
+                "proposal_id": proposal.id,
+                "from_state": source,
+                "to_state": transition.target,
+                "event": change.event,
+                "actor_id": change.actor_id,
+                "actor_role": change.actor,
+                "reason": change.reason,
+                "proposal_version": proposal.version,
+                "created_at": now,
+            }
+        )
+        if has_tag(transition.target, Tag.automated):
+            jobs.setdefault(transition.target, []).append(
+                {"proposal_id": str(proposal.id), "version": proposal.version}
+            )
+    if history:
+        # Core inserts: building an ORM object per row would cost more than writing the row.
+        session.execute(insert(Transition.__table__), history)  # type: ignore[attr-defined]
+    for state, payloads in jobs.items():
+        enqueue_all(session=session, task=stage_task(state), payloads=payloads, batched=True)
+
+
 def move(
     *,
     session: Session,
@@ -220,56 +315,16 @@ def move(
     context: GuardContext | None = None,
     flush: bool = True,
 ) -> Proposal:
-    """Fire `event` on `proposal`: check the table, change state, write history, queue the job.
+    """Fire `event` on `proposal` (`move_all` for one) and flush, unless `flush` is False.
 
-    All in the caller's transaction; a concurrent change of the same proposal makes the flush
-    fail with EditConflict, so a transition never happens twice. Workers moving a batch pass
-    `flush=False` so the whole batch is written in a few statements; a conflict then surfaces
-    as StaleDataError when they commit, and the batch is retried proposal by proposal.
+    The flush turns a concurrent change of the proposal into EditConflict. A caller moving
+    many proposals passes `flush=False` (better: calls `move_all`) so the batch is written in
+    a few statements; a conflict then surfaces as StaleDataError at commit.
     """
-    source = State(proposal.state)
-    try:
-        transition = decide(source, event, actor, context)
-    except TransitionRefused as refused:
-        raise InvalidTransition(
-            refused.reason, state=source, legal=[str(e) for e in refused.legal]
-        ) from None
-    now = utcnow()
-    if transition.snapshots:
-        proposal.version += 1
-        session.add(
-            ProposalVersion(
-                proposal_id=proposal.id,
-                number=proposal.version,
-                snapshot=ProposalFields.model_validate(proposal).model_dump(mode="json"),
-                submitted_by=actor_id or proposal.created_by,
-            )
-        )
-    proposal.state = transition.target
-    proposal.state_entered_at = now
-    proposal.stage_attempts = 0
-    proposal.stalled_at = None
-    proposal.last_error = None
-    session.add(
-        Transition(
-            proposal_id=proposal.id,
-            from_state=source,
-            to_state=transition.target,
-            event=event,
-            actor_id=actor_id,
-            actor_role=actor,
-            reason=reason,
-            proposal_version=proposal.version,
-            created_at=now,
-        )
+    move_all(
+        session=session,
+        moves=[Move(proposal, event, actor, actor_id, reason, context)],
     )
-    if has_tag(transition.target, Tag.automated):
-        queue_stage(
-            session=session,
-            proposal_id=proposal.id,
-            state=transition.target,
-            version=proposal.version,
-        )
     if flush:
         _flush_guarded(session, proposal)
     return proposal

@@ -7,17 +7,20 @@ stalls the stage instead, for an admin to fix and re-drive.
 """
 
 import re
+from collections.abc import Sequence
+from typing import Any
 from uuid import UUID
 
+from sqlalchemy import Row
 from sqlmodel import Session, col, select
 
 from service.auth.service import applicants_of
-from service.committees.service import covering
+from service.committees.service import routing
 from service.db import utcnow
 from service.errors import Conflict
-from service.notifications.service import notify
+from service.notifications.service import Notice, notify_all
 from service.proposals.models import Attachment, Proposal
-from service.proposals.service import move
+from service.proposals.service import Move, StageJob, awaiting, move_all
 from service.proposals.vocabulary import Modality, Phase
 from service.proposals.workflow import Actor, Event, GuardContext, State
 
@@ -36,20 +39,22 @@ def _shingles(text: str) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + 3]) for i in range(max(len(words) - 2, 1))}
 
 
-def similarity(a: str, b: str) -> float:
-    """Jaccard similarity of the two texts' three-word shingles (0 to 1)."""
-    left, right = _shingles(a), _shingles(b)
+def _similarity(left: set[tuple[str, ...]], right: set[tuple[str, ...]]) -> float:
+    """Jaccard similarity of two texts' three-word shingles (0 to 1)."""
     if not left or not right:
         return 0.0
     return len(left & right) / len(left | right)
 
 
-def problems(*, session: Session, proposal: Proposal) -> list[str]:
-    """Every reason the applicant must fix before the proposal can go on; empty if none."""
+def _text(proposal: Proposal | Row[Any]) -> str:
+    return f"{proposal.title}\n{proposal.summary}"
+
+
+def _field_problems(proposal: Proposal, year: int) -> list[str]:
+    """What is wrong with the proposal's own fields (no database needed)."""
     found = [f"{name} is required" for name in proposal.missing_for_submit()]
     if proposal.budget_requested is not None and proposal.budget_requested <= 0:
         found.append("budget_requested must be greater than zero")
-    year = utcnow().year
     if proposal.target_launch_year is not None and proposal.target_launch_year < year:
         found.append(f"target_launch_year {proposal.target_launch_year} is in the past")
     if proposal.modality == Modality.manufacturing and proposal.phase not in (
@@ -63,67 +68,98 @@ def problems(*, session: Session, proposal: Proposal) -> list[str]:
         Phase.filed
     }:
         found.append("diagnostics do not run phase 1-3 trials; use preclinical, filed or marketed")
-    has_file = session.exec(
-        select(Attachment.id).where(Attachment.proposal_id == proposal.id).limit(1)
-    ).first()
-    if has_file is None:
-        found.append("at least one attachment (e.g. the business plan) is required")
-    text = f"{proposal.title}\n{proposal.summary}"
-    siblings = session.exec(
-        select(Proposal).where(
-            Proposal.organisation_id == proposal.organisation_id,
-            Proposal.id != proposal.id,
-            col(Proposal.state).not_in([State.withdrawn, State.rejected, State.draft]),
-        )
-    )
-    for other in siblings:
-        score = similarity(text, f"{other.title}\n{other.summary}")
-        if score >= DUPLICATE_SIMILARITY:
-            found.append(
-                f"near-duplicate of your proposal {other.id} ({other.title!r}, "
-                f"{score:.0%} similar): withdraw one or make the difference clear"
-            )
     return found
 
 
-def screen(*, session: Session, proposal_id: UUID, version: int) -> None:
-    """Screen one submitted version; does nothing if the proposal has moved on."""
-    proposal = session.get(Proposal, proposal_id)
-    if proposal is None or proposal.state != State.screening or proposal.version != version:
-        return
-    found = problems(session=session, proposal=proposal)
-    if found:
-        move(
-            session=session,
-            proposal=proposal,
-            event=Event.return_to_applicant,
-            actor=Actor.system,
-            actor_id=None,
-            reason="; ".join(found),
-        )
-        applicants = applicants_of(session=session, organisation_id=proposal.organisation_id)
-        notify(
-            session=session,
-            event="proposal.returned",
-            proposal=proposal,
-            recipients=applicants,
-            subject=f"Please revise: {proposal.title}",
-            body="Screening found problems to fix before review:\n- " + "\n- ".join(found),
-            occurrence=str(version),
-            payload={"reasons": found},
-        )
-        return
-    committee = covering(session=session, therapeutic_area=str(proposal.therapeutic_area))
-    if committee is None:
-        raise NoCommittee(f"no committee covers the therapeutic area {proposal.therapeutic_area}")
-    proposal.committee_id = committee.id
-    move(
-        session=session,
-        proposal=proposal,
-        event=Event.pass_screening,
-        actor=Actor.system,
-        actor_id=None,
-        reason=f"routed to committee {committee.name}",
-        context=GuardContext(),
-        flush=False,
+def problems(*, session: Session, proposals: Sequence[Proposal]) -> dict[UUID, list[str]]:
+    """Every reason the applicant must fix before each proposal can go on (empty if none).
+
+    A few queries for the whole batch: which proposals have a file, and the live proposals of
+    the organisations involved, whose texts are compared for near-duplicates.
+    """
+    ids = [p.id for p in proposals]
+    with_file = set(
+        session.exec(select(Attachment.proposal_id).where(col(Attachment.proposal_id).in_(ids)))
     )
+    siblings: dict[UUID, list[tuple[Row[Any], set[tuple[str, ...]]]]] = {}
+    live = session.execute(
+        select(Proposal.id, Proposal.organisation_id, Proposal.title, Proposal.summary).where(
+            col(Proposal.organisation_id).in_({p.organisation_id for p in proposals}),
+            col(Proposal.state).not_in([State.withdrawn, State.rejected, State.draft]),
+        )
+    )
+    for other in live:
+        siblings.setdefault(other.organisation_id, []).append((other, _shingles(_text(other))))
+    year = utcnow().year
+    found: dict[UUID, list[str]] = {}
+    for proposal in proposals:
+        reasons = found[proposal.id] = _field_problems(proposal, year)
+        if proposal.id not in with_file:
+            reasons.append("at least one attachment (e.g. the business plan) is required")
+        own = _shingles(_text(proposal))
+        for other, shingles in siblings.get(proposal.organisation_id, []):
+            score = _similarity(own, shingles) if other.id != proposal.id else 0.0
+            if score >= DUPLICATE_SIMILARITY:
+                reasons.append(
+                    f"near-duplicate of your proposal {other.id} ({other.title!r}, "
+                    f"{score:.0%} similar): withdraw one or make the difference clear"
+                )
+    return found
+
+
+def screen(*, session: Session, jobs: Sequence[StageJob]) -> None:
+    """Screen a batch of submitted versions; those that have moved on are left alone.
+
+    Raises NoCommittee if a proposal that passes has no committee to go to: the whole batch
+    is then retried proposal by proposal, and only that one stalls.
+    """
+    proposals = awaiting(session=session, state=State.screening, jobs=jobs)
+    if not proposals:
+        return
+    found = problems(session=session, proposals=proposals)
+    routes = routing(session=session)
+    moves: list[Move] = []
+    notices: list[Notice] = []
+    for proposal in proposals:
+        reasons = found[proposal.id]
+        if reasons:
+            moves.append(
+                Move(
+                    proposal,
+                    Event.return_to_applicant,
+                    Actor.system,
+                    reason="; ".join(reasons),
+                )
+            )
+            notices.append(
+                Notice(
+                    event="proposal.returned",
+                    proposal=proposal,
+                    recipients=applicants_of(
+                        session=session, organisation_id=proposal.organisation_id
+                    ),
+                    subject=f"Please revise: {proposal.title}",
+                    body="Screening found problems to fix before review:\n- "
+                    + "\n- ".join(reasons),
+                    occurrence=str(proposal.version),
+                    payload={"reasons": reasons},
+                )
+            )
+            continue
+        committee = routes.get(str(proposal.therapeutic_area))
+        if committee is None:
+            raise NoCommittee(
+                f"no committee covers the therapeutic area {proposal.therapeutic_area}"
+            )
+        proposal.committee_id = committee.id
+        moves.append(
+            Move(
+                proposal,
+                Event.pass_screening,
+                Actor.system,
+                reason=f"routed to committee {committee.name}",
+                context=GuardContext(),
+            )
+        )
+    move_all(session=session, moves=moves)
+    notify_all(session=session, notices=notices)
