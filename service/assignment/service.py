@@ -9,9 +9,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
-from sqlalchemy import func
+from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
 
 from service.assignment.conflicts import check_pair, explain_conflicts
@@ -156,51 +156,65 @@ def _recorded(session: Session, reviewer_ids: Sequence[UUID]) -> list[RecordedCo
 # --- writing assignments --------------------------------------------------------------------
 
 
-def _invite(
-    session: Session,
-    proposal: Proposal,
-    chosen: Iterable[ProposedAssignment],
-    assigned_by: UUID | None,
-    users: dict[UUID, User] | None = None,
-    notices: list[Notice] | None = None,
-) -> list[Assignment]:
-    """Store the chosen reviewers' assignments and invite them (`users`: preloaded by id).
+class _Invitations:
+    """Assignments and their invitations, collected and then written in one go.
 
-    A batch passes `notices` to collect the invitations and store them all at once.
+    A worker's batch collects the whole plan and writes it in one INSERT per table; a chair's
+    request or a replacement does the same for one proposal.
     """
-    due = utcnow() + timedelta(days=get_settings().review_days)
-    created = [
-        Assignment(
-            proposal_id=proposal.id,
-            reviewer_id=c.reviewer_id,
-            proposal_version=proposal.version,
-            affinity=c.affinity,
-            explanation=c.explanation,
-            assigned_by=assigned_by,
-            due_at=due,
+
+    def __init__(self, session: Session, users: dict[UUID, User] | None = None) -> None:
+        self.session = session
+        self.users = users  # the invited reviewers by id, if the caller has them loaded
+        self.due = utcnow() + timedelta(days=get_settings().review_days)
+        self.rows: list[dict[str, Any]] = []
+        self.notices: list[Notice] = []
+
+    def add(
+        self, proposal: Proposal, chosen: Iterable[ProposedAssignment], assigned_by: UUID | None
+    ) -> list[UUID]:
+        """Invite the chosen reviewers to the proposal's version; the new assignments' ids."""
+        chosen = list(chosen)
+        if not chosen:
+            return []
+        ids = [uuid4() for _ in chosen]
+        self.rows += [
+            {
+                "id": i,
+                "proposal_id": proposal.id,
+                "reviewer_id": c.reviewer_id,
+                "proposal_version": proposal.version,
+                "affinity": c.affinity,
+                "explanation": c.explanation,
+                "assigned_by": assigned_by,
+                "due_at": self.due,
+            }
+            for i, c in zip(ids, chosen, strict=True)
+        ]
+        users = self.users
+        if users is None:
+            wanted = [c.reviewer_id for c in chosen]
+            found = self.session.exec(select(User).where(col(User.id).in_(wanted)))
+            users = {u.id: u for u in found}
+        self.notices.append(
+            Notice(
+                event="assignment.invited",
+                proposal=proposal,
+                recipients=[users[c.reviewer_id] for c in chosen],
+                subject=f"Review invitation: {proposal.title}",
+                body=f"You are invited to review '{proposal.title}' by {self.due:%Y-%m-%d}. "
+                "Accept or decline (declaring any conflict of interest) in the service.",
+                occurrence=str(proposal.version),
+            )
         )
-        for c in chosen
-    ]
-    if not created:
-        return created
-    session.add_all(created)
-    if users is None:
-        ids = [a.reviewer_id for a in created]
-        users = {u.id: u for u in session.exec(select(User).where(col(User.id).in_(ids)))}
-    invitation = Notice(
-        event="assignment.invited",
-        proposal=proposal,
-        recipients=[users[a.reviewer_id] for a in created],
-        subject=f"Review invitation: {proposal.title}",
-        body=f"You are invited to review '{proposal.title}' by {due:%Y-%m-%d}. "
-        "Accept or decline (declaring any conflict of interest) in the service.",
-        occurrence=str(proposal.version),
-    )
-    if notices is None:
-        notify_all(session=session, notices=[invitation])
-    else:
-        notices.append(invitation)
-    return created
+        return ids
+
+    def write(self) -> None:
+        """Store the collected assignments and invitations (Core: no ORM object per row)."""
+        if self.rows:
+            self.session.execute(insert(Assignment.__table__), self.rows)  # type: ignore[attr-defined]
+        notify_all(session=self.session, notices=self.notices)
+        self.rows, self.notices = [], []
 
 
 def _start_review_if_staffed(
@@ -269,9 +283,12 @@ def staff_waiting(*, session: Session, committee_id: UUID) -> Staffing:
         return Staffing(0, [], {})
     reviewers = _reviewers(session, committee)
     recorded = _recorded(session, [r.id for r in reviewers])
-    assigned = _reinvite_previous_reviewers(session, proposals, committee, reviewers, recorded)
+    reinvited = _Invitations(session)
+    assigned = _reinvite_previous_reviewers(
+        session, proposals, committee, reviewers, recorded, reinvited
+    )
     if assigned:
-        session.flush()  # the queries below must count the re-invited reviewers
+        reinvited.write()  # the queries below must count the re-invited reviewers
         reviewers = _reviewers(session, committee)  # their loads changed
     current = _on_version(session, proposals)
     applicants = _Applicants.load(session, proposals)
@@ -286,12 +303,10 @@ def staff_waiting(*, session: Session, committee_id: UUID) -> Staffing:
         by_proposal.setdefault(chosen.proposal_id, []).append(chosen)
     short = {u.proposal_id: u.reason for u in plan.unstaffed}
     moved: list[UUID] = []
-    notices: list[Notice] = []
+    invitations = _Invitations(session, reviewer_users)
     starts: list[Move] = []
     for proposal, profile in zip(proposals, profiles, strict=True):
-        invited = _invite(
-            session, proposal, by_proposal.get(proposal.id, ()), None, reviewer_users, notices
-        )
+        invited = invitations.add(proposal, by_proposal.get(proposal.id, ()), None)
         assigned += len(invited)
         holding = committee.reviewers_per_proposal - profile.reviewers_needed + len(invited)
         if _start_review_if_staffed(
@@ -301,9 +316,8 @@ def staff_waiting(*, session: Session, committee_id: UUID) -> Staffing:
         elif proposal.id in short:
             # Stays visible in the queue with the reason until reviewers free up.
             proposal.last_error = f"cannot be staffed: {short[proposal.id]}"
+    invitations.write()
     move_all(session=session, moves=starts)
-    notify_all(session=session, notices=notices)
-    session.flush()
     return Staffing(assigned, moved, short)
 
 
@@ -327,8 +341,12 @@ def _reinvite_previous_reviewers(
     committee: Committee,
     reviewers: Sequence[ReviewerProfile],
     recorded: Sequence[RecordedConflict],
+    invitations: "_Invitations",
 ) -> int:
-    """A revised version goes back to the reviewers of the last one where they are still free."""
+    """A revised version goes back to the reviewers of the last one where they are still free.
+
+    Adds their invitations to `invitations`; returns how many.
+    """
     revised = [p for p in proposals if p.version > 1]
     if not revised:
         return 0
@@ -358,7 +376,7 @@ def _reinvite_previous_reviewers(
         ][: profile.reviewers_needed]
         for c in chosen:
             capacity[c.reviewer_id] -= 1
-        invited += len(_invite(session, proposal, chosen, None))
+        invited += len(invitations.add(proposal, chosen, None))
     return invited
 
 
@@ -376,7 +394,9 @@ def fill_vacancies(*, session: Session, proposal_id: UUID) -> int:
         return 0
     reviewers = _reviewers(session, committee)
     plan = plan_assignments([profile], reviewers, _recorded(session, [r.id for r in reviewers]))
-    created = _invite(session, proposal, plan.assignments, None)
+    invitations = _Invitations(session)
+    created = invitations.add(proposal, plan.assignments, None)
+    invitations.write()
     if plan.unstaffed:
         proposal.last_error = f"cannot be staffed: {plan.unstaffed[0].reason}"
     _start_review_if_staffed(session, proposal, committee, Actor.system, None)
@@ -475,9 +495,14 @@ def assign_by_hand(
         chosen.append(
             _chosen_without_solver(proposal, reviewer_id, f"assigned by the chair {user.email}")
         )
-    created = _invite(session, proposal, chosen, user.id)
+    invitations = _Invitations(session)
+    created = invitations.add(proposal, chosen, user.id)
+    invitations.write()
     _start_review_if_staffed(session, proposal, committee, Actor.chair, user.id)
-    return created
+    stored = {
+        a.id: a for a in session.exec(select(Assignment).where(col(Assignment.id).in_(created)))
+    }
+    return [stored[i] for i in created]
 
 
 def list_for_chair(*, session: Session, user: User, proposal_id: UUID) -> list[Assignment]:
