@@ -7,13 +7,15 @@ transaction. Every function taking a client-supplied id checks the caller agains
 import base64
 import binascii
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 from uuid import UUID, uuid4
 
-from sqlalchemy import and_, insert, or_
+from sqlalchemy import and_, bindparam, insert, or_
+from sqlalchemy import update as sa_update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
@@ -234,7 +236,7 @@ def update(
 
 @dataclass(frozen=True)
 class Move:
-    """One event to fire on one proposal (see `move`)."""
+    """One event to fire on one proposal (see `move_all`)."""
 
     proposal: Proposal
     event: Event
@@ -242,17 +244,23 @@ class Move:
     actor_id: UUID | None = None
     reason: str = ""
     context: GuardContext | None = None
+    # Other columns of the proposal that change with the move (e.g. the committee routed to).
+    changes: Mapping[str, Any] = field(default_factory=dict)
 
 
 def move_all(*, session: Session, moves: Sequence[Move]) -> None:
     """Fire each move's event: check the table, change state, write history, queue the jobs.
 
-    The history rows and the jobs of all the moves are written in one statement each; the
-    proposals' own changes go out at the next flush, where a concurrent change of one of them
-    fails with StaleDataError (optimistic locking), so a transition never happens twice. An
-    event the table refuses raises InvalidTransition before anything is written.
+    Each kind of row is written in one statement for all the moves: the proposals' UPDATE
+    (executed for many rows at once), the history and the next stages' jobs (INSERTs). The
+    UPDATE checks each proposal's row_version (optimistic locking), so if another transaction
+    changed one of them meanwhile, EditConflict is raised and the caller's unit of work rolls
+    back: a transition never happens twice. An event the table refuses raises
+    InvalidTransition before anything is written.
     """
     now = utcnow()
+    updates: dict[frozenset[str], list[dict[str, Any]]] = {}
+    new_values: list[dict[str, Any]] = []
     history: list[dict[str, Any]] = []
     jobs: dict[State, list[dict[str, Any]]] = {}
     for change in moves:
@@ -264,21 +272,30 @@ def move_all(*, session: Session, moves: Sequence[Move]) -> None:
             raise InvalidTransition(
                 refused.reason, state=source, legal=[str(e) for e in refused.legal]
             ) from None
+        values = {
+            **change.changes,
+            "state": transition.target,
+            "state_entered_at": now,
+            "stage_attempts": 0,
+            "stalled_at": None,
+            "last_error": None,
+            "updated_at": now,
+            "version": proposal.version + int(transition.snapshots),
+            "row_version": proposal.row_version + 1,
+        }
+        new_values.append(values)
+        updates.setdefault(frozenset(values), []).append(
+            {**values, "_id": proposal.id, "_row_version": proposal.row_version}
+        )
         if transition.snapshots:
-            proposal.version += 1
             session.add(
                 ProposalVersion(
                     proposal_id=proposal.id,
-                    number=proposal.version,
+                    number=values["version"],
                     snapshot=ProposalFields.model_validate(proposal).model_dump(mode="json"),
                     submitted_by=change.actor_id or proposal.created_by,
                 )
             )
-        proposal.state = transition.target
-        proposal.state_entered_at = now
-        proposal.stage_attempts = 0
-        proposal.stalled_at = None
-        proposal.last_error = None
         history.append(
             {
                 "id": uuid4(),
@@ -289,19 +306,44 @@ def move_all(*, session: Session, moves: Sequence[Move]) -> None:
                 "actor_id": change.actor_id,
                 "actor_role": change.actor,
                 "reason": change.reason,
-                "proposal_version": proposal.version,
+                "proposal_version": values["version"],
                 "created_at": now,
             }
         )
         if has_tag(transition.target, Tag.automated):
             jobs.setdefault(transition.target, []).append(
-                {"proposal_id": str(proposal.id), "version": proposal.version}
+                {"proposal_id": str(proposal.id), "version": values["version"]}
             )
+    # Core statements: an ORM flush would UPDATE the versioned rows one statement each, and
+    # building an ORM object per history row costs more than writing it. No autoflush: a
+    # pending ORM change of a proposal (say its committee) must not take the version first.
+    with session.no_autoflush:
+        for rows in updates.values():
+            _update_versioned(session, rows)
+    for change, values in zip(moves, new_values, strict=True):
+        for name, value in values.items():
+            # Written by the UPDATE: the ORM must not write it again at the flush.
+            set_committed_value(change.proposal, name, value)
     if history:
-        # Core inserts: building an ORM object per row would cost more than writing the row.
         session.execute(insert(Transition.__table__), history)  # type: ignore[attr-defined]
     for state, payloads in jobs.items():
         enqueue_all(session=session, task=stage_task(state), payloads=payloads, batched=True)
+
+
+def _update_versioned(session: Session, rows: list[dict[str, Any]]) -> None:
+    """UPDATE the proposals in `rows` at the row_version read; EditConflict if any had moved.
+
+    Each row holds the new column values and the proposal's `_id` and `_row_version`.
+    """
+    table = Proposal.__table__  # type: ignore[attr-defined]
+    # No .values(): with many parameter sets, the keys of the rows make the SET clause.
+    statement = sa_update(table).where(
+        table.c.id == bindparam("_id"), table.c.row_version == bindparam("_row_version")
+    )
+    changed = session.execute(statement, rows).rowcount  # type: ignore[attr-defined]
+    if changed != len(rows):
+        which = rows[0]["_id"] if len(rows) == 1 else f"{len(rows) - changed} of a batch"
+        raise EditConflict(f"proposal {which} was changed by someone else; reload it and try again")
 
 
 def move(

@@ -151,7 +151,6 @@ def screen(*, session: Session, jobs: Sequence[StageJob]) -> None:
             raise NoCommittee(
                 f"no committee covers the therapeutic area {proposal.therapeutic_area}"
             )
-        proposal.committee_id = committee.id
         moves.append(
             Move(
                 proposal,
@@ -159,6 +158,7 @@ def screen(*, session: Session, jobs: Sequence[StageJob]) -> None:
                 Actor.system,
                 reason=f"routed to committee {committee.name}",
                 context=GuardContext(),
+                changes={"committee_id": committee.id},
             )
         )
     move_all(session=session, moves=moves)
