@@ -1,42 +1,51 @@
-"""The notification delivery task: a batch of ids in, one delivery attempt each."""
+"""The notification delivery task: a batch of ids in, one transaction and one attempt each."""
 
 import logging
 from typing import Any
 from uuid import UUID
 
 from celery import Task
+from sqlalchemy.exc import DBAPIError, OperationalError
 
+from service.config import get_settings
 from service.db import session_scope
-from service.errors import NotFound
-from service.notifications.delivery import TransientDeliveryError, deliver
-from workers.celery_app import celery_app, retry_job
+from service.notifications.delivery import TransientDeliveryError, deliver_batch
+from workers.celery_app import backoff_seconds, celery_app, retry_job
 
 log = logging.getLogger(__name__)
 
 
 @celery_app.task(name="notifications.deliver", bind=True)
 def deliver_notifications(self: Task, jobs: list[dict[str, Any]]) -> list[str]:
-    """Deliver stored notifications, each in its own transaction; returns their statuses.
+    """Deliver a batch of stored notifications in one transaction; returns their statuses.
 
-    A transient failure is committed on the row (deliver() counts attempts and marks the row
-    failed when they run out), then that one notification is sent again alone after a backoff.
+    The batch's attempts are committed together; then each notification whose failure may pass
+    is sent again alone after a backoff (deliver_batch() counts attempts and marks the row
+    failed when they run out). If the database fails in a way that may pass, the whole batch
+    runs again after a backoff.
     """
+    ids = [UUID(job["notification_id"]) for job in jobs]
+    try:
+        with session_scope() as session:
+            outcomes = deliver_batch(session=session, notification_ids=ids)
+    except DBAPIError as exc:
+        if not (isinstance(exc, OperationalError) or exc.connection_invalidated):
+            raise
+        # Nothing of the batch was recorded, so what it sent goes out again: at least once.
+        raise self.retry(
+            exc=exc,
+            countdown=backoff_seconds(self.request.retries or 0),
+            max_retries=get_settings().stage_max_attempts - 1,
+        ) from exc
     statuses = []
-    for job in jobs:
-        try:
-            with session_scope() as session:
-                try:
-                    status = str(
-                        deliver(session=session, notification_id=UUID(job["notification_id"]))
-                    )
-                except TransientDeliveryError as exc:
-                    # Leaving the block normally commits the attempt count and the error.
-                    status = f"retrying: {exc}"
-        except NotFound:
-            log.warning("notification %s no longer exists", job["notification_id"])
+    for job, notification_id in zip(jobs, ids, strict=True):
+        outcome = outcomes.get(notification_id)
+        if outcome is None:
+            log.warning("notification %s no longer exists", notification_id)
             statuses.append("missing")
-            continue
-        statuses.append(status)
-        if status.startswith("retrying"):
+        elif isinstance(outcome, TransientDeliveryError):
+            statuses.append(f"retrying: {outcome}")
             retry_job(self, job)
+        else:
+            statuses.append(str(outcome))
     return statuses

@@ -111,8 +111,12 @@ def _retrying(task: Task, work: Callable[[Any], object], what: str) -> None:
             work(session)
     except Exception as exc:
         retries = task.request.retries or 0
-        if _is_transient(exc) and retries + 1 < get_settings().stage_max_attempts:
-            raise task.retry(exc=exc, countdown=backoff_seconds(retries), max_retries=None) from exc
+        attempts = get_settings().stage_max_attempts
+        if _is_transient(exc) and retries + 1 < attempts:
+            # max_retries=None would mean Celery's default of 3, not "unbounded".
+            raise task.retry(
+                exc=exc, countdown=backoff_seconds(retries), max_retries=attempts - 1
+            ) from exc
         log.exception("%s failed for good", what)
         raise
 

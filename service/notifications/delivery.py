@@ -1,15 +1,17 @@
 """Delivering stored notifications: e-mail over SMTP, webhook calls as signed HTTP POSTs.
 
-`deliver()` is called by the `notifications.deliver` task with a notification id. It re-reads
-the row and does nothing once the row is `sent` or `failed`, so a duplicated task tells nobody
-twice. Delivery is still at least once (a crash between sending and committing repeats the
-send), so every delivery carries the notification id for the receiver to recognise a repeat:
-the e-mail's `Message-ID` and the webhook's `X-Committee-Delivery` header.
+`deliver_batch()` is called by the `notifications.deliver` task with a batch of notification
+ids, in the task's transaction. One query loads and locks the batch's rows; rows already `sent`
+or `failed` are left alone, so a duplicated task waits for the lock and then tells nobody twice.
+The batch's e-mails share one SMTP connection and its webhook calls one HTTP client. Delivery
+is still at least once (a crash or a failed commit after sending repeats the send), so every
+delivery carries the notification id for the receiver to recognise a repeat: the e-mail's
+`Message-ID` and the webhook's `X-Committee-Delivery` header. `deliver()` is a batch of one.
 
 Failures that may pass (connection errors, timeouts, HTTP 408/429/5xx, SMTP 4xx) count an
-attempt, keep the error and raise `TransientDeliveryError` for the task to retry with backoff;
-failures that will not pass (other HTTP 3xx/4xx, SMTP 5xx) and the last allowed attempt mark the
-row `failed`.
+attempt and keep the error, and the notification's outcome is a `TransientDeliveryError` for the
+task to retry it with backoff; failures that will not pass (other HTTP 3xx/4xx, SMTP 5xx) and
+the last allowed attempt mark the row `failed`.
 
 Webhook signatures, for receivers. Each call is a POST of a JSON object (the notification's
 payload plus `id` and `event`) with these headers:
@@ -31,12 +33,14 @@ import logging
 import smtplib
 import ssl
 import time
+from collections.abc import Sequence
+from contextlib import closing
 from email.message import EmailMessage
 from email.utils import format_datetime
 from uuid import UUID
 
 import httpx
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from service.config import Settings, get_settings
 from service.db import utcnow
@@ -95,49 +99,77 @@ def verify_signature(
     return hmac.compare_digest(_sign(secret, timestamp, raw).encode(), signature.encode())
 
 
-def deliver(*, session: Session, notification_id: UUID) -> DeliveryStatus:
-    """Send one stored notification by its channel and record the outcome on the row.
+# A row's status after its batch, or the error for which the task should send it again.
+Outcome = DeliveryStatus | TransientDeliveryError
 
-    For the delivery task, which owns the transaction. Returns the row's status afterwards; a
-    row already `sent` or `failed` is left alone. Raises `TransientDeliveryError` after
-    recording the attempt (the caller must commit before retrying) and `NotFound` for an
-    unknown id.
+
+def deliver_batch(*, session: Session, notification_ids: Sequence[UUID]) -> dict[UUID, Outcome]:
+    """Send the pending notifications among `notification_ids` and record the outcomes.
+
+    For the delivery task, which owns the transaction and must commit before retrying anything.
+    Rows already `sent` or `failed` are left alone; ids with no row are missing from the result.
 
     With no `SMTP_HOST` configured, e-mail is written to the `service.notifications` log and
     marked sent: the zero-setup demo has no mail server, and the message is still in the row.
     """
-    # The row lock makes a duplicated task wait here and then find the row already sent.
-    notification = session.get(
-        Notification, notification_id, with_for_update=True, populate_existing=True
-    )
-    if notification is None:
-        raise NotFound(f"notification {notification_id} not found")
-    if notification.status != DeliveryStatus.pending:
-        return DeliveryStatus(notification.status)
     settings = get_settings()
+    # The row locks make a duplicated task wait here and then find the rows already sent. Taken
+    # in id order, so that two batches sharing rows cannot deadlock.
+    rows = session.exec(
+        select(Notification)
+        .where(col(Notification.id).in_(notification_ids))
+        .order_by(col(Notification.id))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    found = {row.id: row for row in rows}
+    outcomes: dict[UUID, Outcome] = {row.id: DeliveryStatus(row.status) for row in rows}
+    pending = [
+        found[notification_id]
+        for notification_id in dict.fromkeys(notification_ids)
+        if notification_id in found and found[notification_id].status == DeliveryStatus.pending
+    ]
+    with closing(_Senders(settings, _webhooks(session, pending))) as senders:
+        for notification in pending:
+            outcomes[notification.id] = _attempt(notification, senders, settings)
+    return outcomes
+
+
+def deliver(*, session: Session, notification_id: UUID) -> DeliveryStatus:
+    """`deliver_batch()` for one notification; returns the row's status afterwards.
+
+    Raises `TransientDeliveryError` after recording the attempt (the caller must commit before
+    retrying) and `NotFound` for an unknown id.
+    """
+    outcome = deliver_batch(session=session, notification_ids=[notification_id]).get(
+        notification_id
+    )
+    if outcome is None:
+        raise NotFound(f"notification {notification_id} not found")
+    if isinstance(outcome, TransientDeliveryError):
+        raise outcome
+    return outcome
+
+
+def _attempt(notification: Notification, senders: "_Senders", settings: Settings) -> Outcome:
     notification.attempts += 1
     try:
-        if notification.channel == Channel.email:
-            _send_email(notification, settings)
-        else:
-            _call_webhook(session, notification, settings)
+        senders.send(notification)
     except _PermanentDeliveryError as exc:
-        _record_failure(session, notification, str(exc), final=True)
+        _record_failure(notification, str(exc), final=True)
     except TransientDeliveryError as exc:
         last = notification.attempts >= settings.notification_max_attempts
-        _record_failure(session, notification, str(exc), final=last)
+        _record_failure(notification, str(exc), final=last)
         if not last:
-            raise
+            return exc
     else:
         notification.status = DeliveryStatus.sent
         notification.sent_at = utcnow()
         notification.last_error = None
-        session.add(notification)
-        session.flush()
     return DeliveryStatus(notification.status)
 
 
-def _record_failure(session: Session, notification: Notification, error: str, final: bool) -> None:
+def _record_failure(notification: Notification, error: str, final: bool) -> None:
     notification.last_error = error[:_ERROR_MAX_CHARS]
     if final:
         notification.status = DeliveryStatus.failed
@@ -149,8 +181,54 @@ def _record_failure(session: Session, notification: Notification, error: str, fi
             notification.attempts,
             notification.last_error,
         )
-    session.add(notification)
-    session.flush()
+
+
+def _webhooks(session: Session, notifications: Sequence[Notification]) -> dict[UUID, Webhook]:
+    ids = {n.webhook_id for n in notifications if n.webhook_id is not None}
+    if not ids:
+        return {}
+    return {hook.id: hook for hook in session.exec(select(Webhook).where(col(Webhook.id).in_(ids)))}
+
+
+class _Senders:
+    """A batch's ways out, each opened for the first notification that needs it."""
+
+    def __init__(self, settings: Settings, hooks: dict[UUID, Webhook]) -> None:
+        self._settings = settings
+        self._hooks = hooks
+        self._mailer = _Mailer(settings.smtp_host, settings) if settings.smtp_host else None
+        self._http: httpx.Client | None = None
+
+    def send(self, notification: Notification) -> None:
+        if notification.channel == Channel.webhook:
+            hook = self._hooks.get(notification.webhook_id) if notification.webhook_id else None
+            if hook is None or not hook.active:
+                raise _PermanentDeliveryError("the webhook was removed before delivery")
+            _call_webhook(self._http_client(), hook, notification)
+        elif self._mailer is not None:
+            self._mailer.send(_email_message(notification, self._settings))
+        else:
+            log.info(
+                "e-mail (no SMTP_HOST, not sent) to %s, subject %r, Message-ID %s:\n%s",
+                notification.address,
+                notification.subject,
+                _message_id(notification, self._settings),
+                notification.body,
+            )
+
+    def close(self) -> None:
+        if self._mailer is not None:
+            self._mailer.close()
+        if self._http is not None:
+            self._http.close()
+
+    def _http_client(self) -> httpx.Client:
+        if self._http is None:
+            # Redirects are not followed: the signed call goes only to the registered URL.
+            self._http = httpx.Client(
+                timeout=self._settings.webhook_timeout_seconds, follow_redirects=False
+            )
+        return self._http
 
 
 # --- e-mail --------------------------------------------------------------------------------
@@ -174,37 +252,69 @@ def _email_message(notification: Notification, settings: Settings) -> EmailMessa
     return message
 
 
-def _send_email(notification: Notification, settings: Settings) -> None:
-    message = _email_message(notification, settings)
-    if settings.smtp_host is None:
-        log.info(
-            "e-mail (no SMTP_HOST, not sent) to %s, subject %r, Message-ID %s:\n%s",
-            notification.address,
-            notification.subject,
-            message["Message-ID"],
-            notification.body,
-        )
-        return
-    try:
-        with smtplib.SMTP(
-            settings.smtp_host, settings.smtp_port, timeout=_SMTP_TIMEOUT_SECONDS
-        ) as smtp:
-            if settings.smtp_starttls:
-                smtp.starttls(context=ssl.create_default_context())
-            if settings.smtp_username:
-                smtp.login(settings.smtp_username, settings.smtp_password or "")
+class _Mailer:
+    """A batch's e-mails over one SMTP connection, opened for the first one and then reused.
+
+    After a refused message smtplib resets the transaction and the connection serves the next
+    e-mail; when the connection breaks smtplib closes it, and the next e-mail opens another.
+    Once opening one fails, the rest of the batch fails the same way instead of each e-mail
+    waiting out its own timeout.
+    """
+
+    def __init__(self, host: str, settings: Settings) -> None:
+        self._host = host
+        self._settings = settings
+        self._smtp: smtplib.SMTP | None = None
+        self._cannot_open: Exception | None = None
+
+    def send(self, message: EmailMessage) -> None:
+        smtp = self._smtp or self._open()
+        try:
             smtp.send_message(message)
-    except smtplib.SMTPRecipientsRefused as exc:
+        except (smtplib.SMTPException, OSError) as exc:
+            raise _smtp_failure(exc) from exc
+        finally:
+            if smtp.sock is None:
+                self._smtp = None
+
+    def close(self) -> None:
+        if self._smtp is None:
+            return
+        try:
+            self._smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            self._smtp.close()
+        self._smtp = None
+
+    def _open(self) -> smtplib.SMTP:
+        if self._cannot_open is not None:
+            raise self._cannot_open
+        settings = self._settings
+        try:
+            self._smtp = smtplib.SMTP(self._host, settings.smtp_port, timeout=_SMTP_TIMEOUT_SECONDS)
+            if settings.smtp_starttls:
+                self._smtp.starttls(context=ssl.create_default_context())
+            if settings.smtp_username:
+                self._smtp.login(settings.smtp_username, settings.smtp_password or "")
+        except (smtplib.SMTPException, OSError) as exc:
+            self.close()
+            self._cannot_open = _smtp_failure(exc)
+            raise self._cannot_open from exc
+        return self._smtp
+
+
+def _smtp_failure(exc: smtplib.SMTPException | OSError) -> Exception:
+    """The delivery error an smtplib or socket error amounts to."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
         # One recipient per message, so its reply decides.
         code, reply = next(iter(exc.recipients.values()))
-        raise _smtp_error(code, reply) from exc
-    except smtplib.SMTPResponseException as exc:
-        raise _smtp_error(exc.smtp_code, exc.smtp_error) from exc
-    except smtplib.SMTPNotSupportedError as exc:
-        raise _PermanentDeliveryError(f"SMTP: {exc}") from exc
-    except (smtplib.SMTPException, OSError) as exc:
-        # Disconnections, refused connections, timeouts, DNS failures: the server may come back.
-        raise TransientDeliveryError(f"SMTP: {type(exc).__name__}: {exc}") from exc
+        return _smtp_error(code, reply)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return _smtp_error(exc.smtp_code, exc.smtp_error)
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return _PermanentDeliveryError(f"SMTP: {exc}")
+    # Disconnections, refused connections, timeouts, DNS failures: the server may come back.
+    return TransientDeliveryError(f"SMTP: {type(exc).__name__}: {exc}")
 
 
 def _smtp_error(code: int, reply: bytes | str) -> Exception:
@@ -222,10 +332,7 @@ def _webhook_body(notification: Notification) -> bytes:
     return json.dumps(document, separators=(",", ":"), sort_keys=True, default=str).encode()
 
 
-def _call_webhook(session: Session, notification: Notification, settings: Settings) -> None:
-    hook = session.get(Webhook, notification.webhook_id) if notification.webhook_id else None
-    if hook is None or not hook.active:
-        raise _PermanentDeliveryError("the webhook was removed before delivery")
+def _call_webhook(http: httpx.Client, hook: Webhook, notification: Notification) -> None:
     body = _webhook_body(notification)
     timestamp = str(int(time.time()))
     headers = {
@@ -237,14 +344,7 @@ def _call_webhook(session: Session, notification: Notification, settings: Settin
         "X-Committee-Signature": _sign(hook.secret, timestamp, body),
     }
     try:
-        # Redirects are not followed: the signed call goes only to the registered URL.
-        response = httpx.post(
-            notification.address,
-            content=body,
-            headers=headers,
-            timeout=settings.webhook_timeout_seconds,
-            follow_redirects=False,
-        )
+        response = http.post(notification.address, content=body, headers=headers)
     except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
         raise _PermanentDeliveryError(f"webhook URL: {exc}") from exc
     except httpx.HTTPError as exc:

@@ -4,6 +4,7 @@ Both run in this process on 127.0.0.1 and free ports; the code under test reache
 real sockets, exactly as it reaches a mail relay or an organisation's endpoint.
 """
 
+import asyncio
 import email
 import email.policy
 import json
@@ -54,11 +55,17 @@ def configure() -> Iterator[Callable[..., None]]:
 
 
 class Inbox:
-    """An aiosmtpd handler keeping every accepted message; `refuse` maps addresses to replies."""
+    """An aiosmtpd handler keeping every accepted message; `refuse` maps addresses to replies.
+
+    `peers` has the client's (host, port) for each accepted message, telling connections apart;
+    `delay` holds each message that long before accepting it.
+    """
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.refuse: dict[str, str] = {}
+        self.peers: list[object] = []
+        self.delay = 0.0
 
     async def handle_RCPT(
         self,
@@ -78,7 +85,9 @@ class Inbox:
         raw = content if isinstance(content, bytes) else str(content).encode()
         message = email.message_from_bytes(raw, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
+        await asyncio.sleep(self.delay)
         self.messages.append(message)
+        self.peers.append(session.peer)
         return "250 Message accepted for delivery"
 
 
