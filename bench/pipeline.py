@@ -128,7 +128,8 @@ def _seed_and_submit(n: int) -> tuple[float, float]:
                 full_name=f"Reviewer {i}",
                 role=Role.reviewer,
                 expertise_keywords=rng.sample(WORDS, 5),
-                capacity=40,
+                # Enough open-review slots for three reviewers per proposal, whatever N is.
+                capacity=max(40, 3 * n // 250 + 1),
                 password_hash=password,
             )
             for i in range(250)
@@ -234,8 +235,17 @@ def run_pipeline(n: int, concurrency: int, timeout: float) -> tuple[float, float
         _wait("in_review", n, timeout)
         return time.perf_counter() - started, committed - started
     finally:
-        worker.terminate()
+        _stop(worker)
+
+
+def _stop(worker: subprocess.Popen[bytes]) -> None:
+    """Stop a worker: a warm shutdown, or a kill if it has not ended after 30 seconds."""
+    worker.terminate()
+    try:
         worker.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
 
 
 def run_baseline(n: int, concurrency: int, timeout: float) -> float:
@@ -260,8 +270,7 @@ def run_baseline(n: int, concurrency: int, timeout: float) -> float:
         _wait("baseline_3", n, timeout)
         return time.perf_counter() - started
     finally:
-        worker.terminate()
-        worker.wait(timeout=30)
+        _stop(worker)
 
 
 def main() -> None:
@@ -292,6 +301,7 @@ def main() -> None:
         command.upgrade(_alembic_config(os.environ["DATABASE_URL"]), "head")
         pipeline, submitting = run_pipeline(args.n, args.concurrency, args.timeout)
         _report("pipeline  submit -> in_review", args.n, pipeline)
+        _report("  submitting (beside the workers)", args.n, submitting)
         _report("  after the last submission", args.n, pipeline - submitting)
         baseline = run_baseline(args.n, args.concurrency, args.timeout)
         _report("baseline  3 x one UPDATE", args.n, baseline)
