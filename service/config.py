@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     smtp_from: str = "committee@localhost"
     webhook_timeout_seconds: float = Field(default=5.0, gt=0)
     notification_max_attempts: int = Field(default=6, ge=1)
+    # A notification still pending after this long without a delivery attempt (its batch
+    # failed, or its retry could not be sent) is queued again by the deadline scan.
+    notification_resend_seconds: int = Field(default=600, ge=60)
     # `committee worker` serves its task metrics for Prometheus on this port (0: not served).
     worker_metrics_port: int = Field(default=0, ge=0, le=65535)
 

@@ -22,8 +22,9 @@ from service.committees.service import members
 from service.config import get_settings
 from service.db import utcnow
 from service.errors import Conflict, NotFound
-from service.notifications.service import Notice, notify_all
-from service.outbox.service import enqueue
+from service.notifications.models import DeliveryStatus, Notification
+from service.notifications.service import DELIVER_TASK, Notice, notify_all
+from service.outbox.service import enqueue, enqueue_all
 from service.proposals.models import Proposal
 from service.proposals.service import StageJob, awaiting, queue_stage
 from service.proposals.workflow import State, Tag, has_tag, states_tagged
@@ -163,8 +164,36 @@ def scan_deadlines(*, session: Session) -> dict[str, int]:
         enqueue(session=session, task=REPLACE_TASK, proposal_id=str(assignment.proposal_id))
         done["replaced"] += 1
     done["escalated"] = _escalate_deliberations(session, now)
+    done["notifications_requeued"] = _requeue_stuck_notifications(session, now)
     session.flush()
     return done
+
+
+def _requeue_stuck_notifications(session: Session, now: datetime) -> int:
+    """Queue again the notifications left pending without an attempt for too long.
+
+    Their batch failed outright or their retry could not be sent; delivery skips a row that
+    is no longer pending, so a row queued twice is still told once. Touching updated_at
+    spaces the re-queues of a row that keeps failing by a full period.
+    """
+    stale = now - timedelta(seconds=get_settings().notification_resend_seconds)
+    touched = session.execute(
+        update(Notification)
+        .where(
+            col(Notification.status) == DeliveryStatus.pending,
+            col(Notification.updated_at) < stale,
+        )
+        .values(updated_at=now)
+        .returning(col(Notification.id))
+    )
+    ids = list(touched.scalars())
+    enqueue_all(
+        session=session,
+        task=DELIVER_TASK,
+        payloads=[{"notification_id": str(i)} for i in ids],
+        batched=True,
+    )
+    return len(ids)
 
 
 def _escalate_deliberations(session: Session, now: datetime) -> int:

@@ -9,15 +9,17 @@ from sqlmodel import Session, col, select
 
 from service.assignment.models import Assignment, AssignmentStatus
 from service.assignment.service import REPLACE_TASK, fill_vacancies
+from service.auth.models import User
 from service.db import utcnow
 from service.notifications.models import Notification
+from service.notifications.service import notify
 from service.outbox.models import OutboxMessage
 from service.pipeline.service import scan_deadlines
 from service.proposals.models import Proposal
 from service.proposals.service import move
 from service.proposals.workflow import Actor, Event, GuardContext
 from tests.conftest import Api
-from tests.reviews.staging import put_in_review, user_id
+from tests.reviews.staging import put_in_assignment, put_in_review, user_id
 
 
 def _jobs(session: Session, task: str) -> list[OutboxMessage]:
@@ -111,3 +113,35 @@ def test_late_decision_is_escalated_to_the_chair_once(
     session.commit()
     [escalation] = _events(session, "deliberation.overdue")
     assert escalation.address == committee["chair"]
+
+
+def test_notification_left_pending_is_queued_again_once_per_period(
+    api: Api, session: Session, committee: dict, draft: dict
+) -> None:
+    proposal = put_in_assignment(api, session, committee, draft)
+    reviewer = session.get(User, user_id(session, committee["reviewers"][0]))
+    assert reviewer is not None
+    notify(
+        session=session,
+        event="assignment.invited",
+        proposal=proposal,
+        recipients=[reviewer],
+        subject="Review invitation",
+        body="Please review.",
+    )
+    session.commit()
+    [stuck] = _events(session, "assignment.invited")
+    assert stuck.status == "pending"  # no worker runs here
+    long_ago = utcnow() - timedelta(hours=1)
+    # As if its batch had failed an hour ago; a plain UPDATE keeps updated_at as given.
+    session.execute(
+        update(Notification).where(col(Notification.id) == stuck.id).values(updated_at=long_ago)
+    )
+    session.commit()
+    before = {j.id for j in _jobs(session, "notifications.deliver")}
+    assert scan_deadlines(session=session)["notifications_requeued"] == 1
+    session.commit()
+    assert scan_deadlines(session=session)["notifications_requeued"] == 0  # a full period
+    session.commit()
+    [requeued] = [j for j in _jobs(session, "notifications.deliver") if j.id not in before]
+    assert requeued.payload == {"notification_id": str(stuck.id)}
