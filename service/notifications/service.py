@@ -135,10 +135,15 @@ def notify_all(*, session: Session, notices: Sequence[Notice]) -> int:
     created: list[UUID] = []
     for start in range(0, len(rows), _ROWS_PER_INSERT):
         created += _insert_new(session, rows[start : start + _ROWS_PER_INSERT])
+    queue_deliveries(session=session, notification_ids=created)
+    return len(created)
+
+
+def queue_deliveries(*, session: Session, notification_ids: Sequence[UUID]) -> None:
+    """Queue the delivery of stored notifications (batched, up to 100 per message)."""
     enqueue_all(
         session=session,
         task=DELIVER_TASK,
-        payloads=[{"notification_id": str(i)} for i in created],
+        payloads=[{"notification_id": str(i)} for i in notification_ids],
         batched=True,
     )
-    return len(created)

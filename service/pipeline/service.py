@@ -23,8 +23,8 @@ from service.config import get_settings
 from service.db import utcnow
 from service.errors import Conflict, NotFound
 from service.notifications.models import DeliveryStatus, Notification
-from service.notifications.service import DELIVER_TASK, Notice, notify_all
-from service.outbox.service import enqueue, enqueue_all
+from service.notifications.service import Notice, notify_all, queue_deliveries
+from service.outbox.service import enqueue
 from service.proposals.models import Proposal
 from service.proposals.service import StageJob, awaiting, queue_stage
 from service.proposals.workflow import State, Tag, has_tag, states_tagged
@@ -88,7 +88,7 @@ def redrive(*, session: Session, proposal_id: UUID) -> Proposal:
         )
     proposal.stalled_at = None
     proposal.stage_attempts = 0
-    queue_stage(session=session, proposal_id=proposal.id, state=state, version=proposal.version)
+    queue_stage(session=session, state=state, jobs=[StageJob(proposal.id, proposal.version)])
     return proposal
 
 
@@ -123,7 +123,7 @@ def scan_deadlines(*, session: Session) -> dict[str, int]:
                 .values(updated_at=now)
             )
             if touched.rowcount:  # type: ignore[attr-defined]
-                queue_stage(session=session, proposal_id=proposal_id, state=state, version=version)
+                queue_stage(session=session, state=state, jobs=[StageJob(proposal_id, version)])
                 done["redriven"] += 1
     remind_before = timedelta(hours=settings.reminder_hours_before_due)
     # One query for the assignments with their proposals and reviewers, one insert for all.
@@ -187,12 +187,7 @@ def _requeue_stuck_notifications(session: Session, now: datetime) -> int:
         .returning(col(Notification.id))
     )
     ids = list(touched.scalars())
-    enqueue_all(
-        session=session,
-        task=DELIVER_TASK,
-        payloads=[{"notification_id": str(i)} for i in ids],
-        batched=True,
-    )
+    queue_deliveries(session=session, notification_ids=ids)
     return len(ids)
 
 

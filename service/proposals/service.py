@@ -25,7 +25,7 @@ from service.auth.models import Role, User
 from service.committees.service import chaired_by
 from service.db import utcnow
 from service.errors import EditConflict, Forbidden, InvalidInput, InvalidTransition, NotFound
-from service.outbox.service import enqueue, enqueue_all
+from service.outbox.service import enqueue_all
 from service.proposals.models import (
     Proposal,
     ProposalCreate,
@@ -58,14 +58,13 @@ class StageJob(NamedTuple):
     version: int
 
 
-def queue_stage(*, session: Session, proposal_id: UUID, state: State, version: int) -> None:
-    """Queue the work of an automated stage for one proposal version (batched per message)."""
-    enqueue(
+def queue_stage(*, session: Session, state: State, jobs: Sequence[StageJob]) -> None:
+    """Queue the work of an automated stage for proposal versions (batched per message)."""
+    enqueue_all(
         session=session,
         task=stage_task(state),
+        payloads=[{"proposal_id": str(job.proposal_id), "version": job.version} for job in jobs],
         batched=True,
-        proposal_id=str(proposal_id),
-        version=version,
     )
 
 
@@ -262,7 +261,7 @@ def move_all(*, session: Session, moves: Sequence[Move]) -> None:
     updates: dict[frozenset[str], list[dict[str, Any]]] = {}
     new_values: list[dict[str, Any]] = []
     history: list[dict[str, Any]] = []
-    jobs: dict[State, list[dict[str, Any]]] = {}
+    jobs: dict[State, list[StageJob]] = {}
     for change in moves:
         proposal = change.proposal
         source = State(proposal.state)
@@ -311,9 +310,7 @@ def move_all(*, session: Session, moves: Sequence[Move]) -> None:
             }
         )
         if has_tag(transition.target, Tag.automated):
-            jobs.setdefault(transition.target, []).append(
-                {"proposal_id": str(proposal.id), "version": values["version"]}
-            )
+            jobs.setdefault(transition.target, []).append(StageJob(proposal.id, values["version"]))
     # Core statements: an ORM flush would UPDATE the versioned rows one statement each, and
     # building an ORM object per history row costs more than writing it. No autoflush: a
     # pending ORM change of a proposal (say its committee) must not take the version first.
@@ -326,8 +323,8 @@ def move_all(*, session: Session, moves: Sequence[Move]) -> None:
             set_committed_value(change.proposal, name, value)
     if history:
         session.execute(insert(Transition.__table__), history)  # type: ignore[attr-defined]
-    for state, payloads in jobs.items():
-        enqueue_all(session=session, task=stage_task(state), payloads=payloads, batched=True)
+    for state, queued in jobs.items():
+        queue_stage(session=session, state=state, jobs=queued)
 
 
 def _update_versioned(session: Session, rows: list[dict[str, Any]]) -> None:
