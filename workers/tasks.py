@@ -20,7 +20,7 @@ from service.config import get_settings
 from service.db import session_scope
 from service.errors import EditConflict
 from service.outbox.service import relay
-from service.pipeline.service import STAGES, record_failure, scan_deadlines
+from service.pipeline.service import STAGES, count_start, record_failure, scan_deadlines
 from service.proposals.service import StageJob
 from service.proposals.workflow import State
 from workers.celery_app import backoff_seconds, celery_app, retry_job
@@ -50,17 +50,8 @@ def _job(payload: dict[str, Any]) -> StageJob:
     return StageJob(UUID(payload["proposal_id"]), int(payload["version"]))
 
 
-def _work_one(task: Task, state: State, payload: dict[str, Any]) -> None:
-    """One proposal's stage in its own transaction; a failure is counted, retried or stalled."""
-    job = _job(payload)
-    attempt = int(payload.get("attempt", 0))
-    try:
-        with session_scope() as session:
-            STAGES[state](session=session, jobs=[job])
-        return
-    except Exception as exc:
-        final = not _is_transient(exc) or attempt + 1 >= get_settings().stage_max_attempts
-        error = f"{state}: {type(exc).__name__}: {exc}"
+def _fail(state: State, job: StageJob, error: str, final: bool) -> None:
+    """Record a failed start on the proposal; a final one stalls it for an admin."""
     try:
         with session_scope() as session:
             record_failure(
@@ -74,26 +65,70 @@ def _work_one(task: Task, state: State, payload: dict[str, Any]) -> None:
         log.exception("could not record the failure of %s for %s", state, job.proposal_id)
     if final:
         log.error("stage %s stalled for proposal %s: %s", state, job.proposal_id, error)
+
+
+def _work_one(task: Task, state: State, payload: dict[str, Any], starts: int | None) -> None:
+    """One proposal's stage in its own transaction; a failure is retried or stalls it."""
+    job = _job(payload)
+    # Attempts so far: counted in the database, or (if it was down) carried by the message.
+    attempts = starts or int(payload.get("attempt", 0)) + 1
+    try:
+        with session_scope() as session:
+            STAGES[state](session=session, jobs=[job])
         return
-    # The retry travels as a message of its own, after a backoff; if even that cannot be
-    # sent, the deadline scan re-drives the proposal once its stage is past the SLA.
-    retry_job(task, payload)
+    except Exception as exc:
+        final = not _is_transient(exc) or attempts >= get_settings().stage_max_attempts
+        _fail(state, job, f"{state}: {type(exc).__name__}: {exc}", final)
+    if not final:
+        # The retry travels as a message of its own, after a backoff; if even that cannot be
+        # sent, the deadline scan re-drives the proposal once its stage is past the SLA.
+        retry_job(task, payload)
+
+
+def _count_starts(state: State, jobs: list[dict[str, Any]]) -> dict[UUID, int] | None:
+    """Each waiting job's start count, committed before the work; None if it cannot be."""
+    try:
+        with session_scope() as session:
+            return count_start(session=session, state=state, jobs=[_job(j) for j in jobs])
+    except Exception:  # the database may be down: the work itself meets it and retries
+        log.warning("could not count the start of %d %s jobs", len(jobs), state, exc_info=True)
+        return None
 
 
 def _stage_task(state: State) -> Callable[..., None]:
     @celery_app.task(name=f"pipeline.{state}", bind=True)
     def work(self: Task, jobs: list[dict[str, Any]]) -> None:
-        # The whole batch in one transaction is the fast path; if anything in it fails, each
-        # proposal is worked on its own so one bad proposal never holds back the others.
-        try:
-            # No autoflush: the batch's changes go out together at commit, in a few statements.
-            with session_scope() as session, session.no_autoflush:
-                STAGES[state](session=session, jobs=[_job(payload) for payload in jobs])
-            return
-        except Exception:
-            log.info("batch of %d %s jobs failed; working them one by one", len(jobs), state)
+        limit = get_settings().stage_max_attempts
+        starts = _count_starts(state, jobs)
+        if starts is not None:
+            # A job started more than `limit` times never finished: each start killed its
+            # worker (out of memory, a crash), so Celery redelivered it. Stop it here.
+            for payload in jobs:
+                job = _job(payload)
+                if starts.get(job.proposal_id, 0) > limit:
+                    _fail(
+                        state,
+                        job,
+                        f"{state}: started {starts[job.proposal_id]} times without finishing "
+                        "(its worker died each time); fix the cause, then re-drive",
+                        final=True,
+                    )
+            # The others are no longer waiting for this stage: nothing to do for them.
+            jobs = [j for j in jobs if 0 < starts.get(_job(j).proposal_id, 0) <= limit]
+        # The whole batch in one transaction is the fast path. After a failure, or if any job
+        # was started before without finishing, each proposal is worked on its own so one bad
+        # proposal (even one that kills its worker) never holds back the others.
+        if jobs and (starts is None or all(starts[_job(j).proposal_id] == 1 for j in jobs)):
+            try:
+                # No autoflush: the batch's changes go out together at commit.
+                with session_scope() as session, session.no_autoflush:
+                    STAGES[state](session=session, jobs=[_job(payload) for payload in jobs])
+                return
+            except Exception:
+                log.info("batch of %d %s jobs failed; working them one by one", len(jobs), state)
         for payload in jobs:
-            _work_one(self, state, payload)
+            starts_of = starts.get(_job(payload).proposal_id) if starts is not None else None
+            _work_one(self, state, payload, starts_of)
 
     work.__doc__ = f"Work the {state} stage of a batch of submitted proposal versions."
     return work

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 from uuid import UUID
 
-from sqlalchemy import update
+from sqlalchemy import tuple_, update
 from sqlmodel import Session, col, select
 
 from service.analysis.service import run_analysis
@@ -55,14 +55,35 @@ STAGES: dict[State, Stage] = {
 }
 
 
+def count_start(*, session: Session, state: State, jobs: Sequence[StageJob]) -> dict[UUID, int]:
+    """Count a worker's start on each job whose proposal waits in `state` at its version.
+
+    Returns how many times each was started: more than one means an earlier start did not
+    finish (a retry after a failure, or a redelivery after its worker died). Committed before
+    the work, so a start that kills its worker is still counted; stalled proposals are left
+    out. A plain UPDATE: no optimistic-lock bump, so it never conflicts with the stage itself.
+    """
+    counted = session.execute(
+        update(Proposal)
+        .where(
+            tuple_(col(Proposal.id), col(Proposal.version)).in_(
+                [(job.proposal_id, job.version) for job in jobs]
+            ),
+            col(Proposal.state) == state,
+            col(Proposal.stalled_at).is_(None),
+        )
+        .values(stage_attempts=col(Proposal.stage_attempts) + 1)
+        .returning(col(Proposal.id), col(Proposal.stage_attempts))
+        .execution_options(synchronize_session=False)
+    )
+    return {proposal_id: starts for proposal_id, starts in counted}
+
+
 def record_failure(
     *, session: Session, proposal_id: UUID, version: int, error: str, final: bool
 ) -> None:
-    """Count a failed attempt of the proposal's current stage; mark it stalled if final."""
-    values: dict[str, object] = {
-        "stage_attempts": Proposal.stage_attempts + 1,
-        "last_error": error[:4000],
-    }
+    """Record why the proposal's current stage failed (its start was counted); stall if final."""
+    values: dict[str, object] = {"last_error": error[:4000]}
     if final:
         values["stalled_at"] = utcnow()
     # A plain guarded UPDATE: no optimistic-lock bump, so it never races a real transition.

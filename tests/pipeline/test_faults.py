@@ -6,6 +6,8 @@ exactly one history row per transition, exactly k reviewers, no notification twi
 
 import json
 import os
+import signal
+import subprocess
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -13,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
 from service.assignment.models import Assignment
@@ -168,3 +170,58 @@ def test_database_briefly_unreachable_inside_a_task(
         assert_exactly_once(ids)
     finally:
         proxy.close()
+
+
+def _pool_children(worker: Process) -> list[int]:
+    assert worker.popen is not None
+    found = subprocess.run(
+        ["pgrep", "-P", str(worker.popen.pid)], capture_output=True, text=True, check=False
+    )
+    return [int(pid) for pid in found.stdout.split()]
+
+
+def test_a_job_that_kills_its_worker_every_time_is_stalled_after_the_limit(
+    api: Api, committee: dict[str, Any], processes: Callable[..., Process]
+) -> None:
+    limit = 2
+    proposal_id = submitted_proposal(
+        api, committee["applicant"], title="Programme whose screening always crashes"
+    )
+
+    def row() -> Proposal:
+        with Session(get_engine()) as session:
+            proposal = session.get(Proposal, proposal_id)
+            assert proposal is not None
+            return proposal
+
+    with get_engine().connect() as blocker:
+        # Screening blocks when it reads the committees, after its start was counted and
+        # before it writes anything: a crash there is a crash mid-stage.
+        blocker.execute(text("LOCK TABLE committees IN ACCESS EXCLUSIVE MODE"))
+        worker = processes("worker", "--concurrency", "1", env={"STAGE_MAX_ATTEMPTS": str(limit)})
+        for attempt in range(1, limit + 1):
+            wait_for(
+                lambda n=attempt: row().stage_attempts == n,  # type: ignore[misc]
+                what=f"start {attempt}",
+                describe=lambda: row().stage_attempts,
+            )
+            # Killed mid-stage; the worker's main process puts the message back (acks late,
+            # reject on worker lost) and a new pool process takes it up again.
+            for child in _pool_children(worker):
+                os.kill(child, signal.SIGKILL)
+        wait_for(
+            lambda: row().stalled_at is not None,
+            what="the stall past the limit",
+            describe=lambda: (row().stage_attempts, row().last_error),
+        )
+        blocker.rollback()
+    with Session(get_engine()) as session:
+        proposal = session.get(Proposal, proposal_id)
+        assert proposal is not None
+        assert proposal.state == "screening" and proposal.stalled_at is not None
+        assert proposal.last_error is not None
+        assert f"started {limit + 1} times without finishing" in proposal.last_error
+        steps = session.exec(
+            select(Transition.to_state).where(Transition.proposal_id == proposal_id)
+        ).all()
+        assert steps == ["screening"]  # the submit's; the stage never ran to its end
