@@ -1,8 +1,9 @@
 """Find or start the PostgreSQL and Redis the tests run against.
 
-Order: the URL given in the environment (TEST_DATABASE_URL, TEST_REDIS_URL); the standard local
-port; a server started here from the local binaries. When none can be had, the run stops with
-one line saying what to install.
+Order: the URL given in the environment (TEST_DATABASE_URL, TEST_REDIS_URL); then, for
+PostgreSQL, the standard local port before a server started here from the local binaries, and
+for Redis the other way round (see redis_url). When none can be had, the run stops with one
+line saying what to install.
 """
 
 import os
@@ -95,13 +96,15 @@ def postgres_server_url() -> str:
 
 
 def redis_url() -> str:
-    """The URL of a Redis server the tests may flush (database 9)."""
+    """The URL of a Redis server the tests may flush (database 9).
+
+    Unlike PostgreSQL (a database per run), Redis is isolated by starting a private server
+    when the binary is at hand, so two runs on one machine never flush each other's queues;
+    the shared local server is the fallback.
+    """
     given = os.environ.get("TEST_REDIS_URL")
     if given:
         return given
-    local = "redis://127.0.0.1:6379/9"
-    if _redis_answers(local):
-        return local
     binary = shutil.which("redis-server")
     if binary:
         port = _free_port()
@@ -124,6 +127,9 @@ def redis_url() -> str:
         url = f"redis://127.0.0.1:{port}/9"
         if _wait(lambda: _redis_answers(url)):
             return url
+    local = "redis://127.0.0.1:6379/9"
+    if _redis_answers(local):
+        return local
     raise RuntimeError(
         "the tests need Redis: install it (apt-get install redis-server) or set "
         "TEST_REDIS_URL=redis://host:port/db"
