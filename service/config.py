@@ -4,7 +4,7 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Values that must never reach production: the development defaults below.
@@ -62,10 +62,17 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     smtp_from: str = "committee@localhost"
     webhook_timeout_seconds: float = Field(default=5.0, gt=0)
+    # Webhook URLs come from applicants and are called from inside our network, so by default
+    # they may only reach public addresses. Tests and local development post to a receiver on
+    # 127.0.0.1 and turn this on; production must not.
+    webhook_allow_private: bool = False
     notification_max_attempts: int = Field(default=6, ge=1)
     # A notification still pending after this long without a delivery attempt (its batch
     # failed, or its retry could not be sent) is queued again by the deadline scan.
     notification_resend_seconds: int = Field(default=600, ge=60)
+    # When set, the API's /metrics wants `Authorization: Bearer <token>` (Prometheus:
+    # `authorization: {credentials: ...}`); unset, it is open for a private monitoring network.
+    metrics_token: SecretStr | None = None
     # `committee worker` serves its task metrics for Prometheus on this port (0: not served).
     worker_metrics_port: int = Field(default=0, ge=0, le=65535)
 

@@ -1,15 +1,19 @@
 """Admin operations: the queue view, re-driving a proposal, and the Prometheus scrape."""
 
+import hmac
 import logging
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Header, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from service.admin.metrics import exposition
 from service.admin.models import QueueView, RedriveResult
 from service.admin.service import queue_view, redrive_stage
+from service.config import get_settings
 from service.deps import AdminUser, SessionDep
+from service.errors import NotAuthenticated
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +47,14 @@ metrics_router = APIRouter(tags=["operations"])
 
 
 @metrics_router.get("/metrics", include_in_schema=False)
-def metrics() -> Response:
-    """Prometheus scrape: API request metrics and the queue view's gauges."""
+def metrics(authorization: Annotated[str | None, Header()] = None) -> Response:
+    """Prometheus scrape: API request metrics and the queue view's gauges.
+
+    With METRICS_TOKEN set, only a scraper sending it as a bearer token may read them.
+    """
+    token = get_settings().metrics_token
+    if token is not None:
+        expected = f"Bearer {token.get_secret_value()}".encode()
+        if not hmac.compare_digest((authorization or "").encode(), expected):
+            raise NotAuthenticated("/metrics wants the METRICS_TOKEN as a bearer token")
     return Response(exposition(), media_type=CONTENT_TYPE_LATEST)

@@ -3,15 +3,20 @@
 `deliver_batch()` is called by the `notifications.deliver` task with a batch of notification
 ids, in the task's transaction. One query loads and locks the batch's rows; rows already `sent`
 or `failed` are left alone, so a duplicated task waits for the lock and then tells nobody twice.
-The batch's e-mails share one SMTP connection and its webhook calls one HTTP client. Delivery
-is still at least once (a crash or a failed commit after sending repeats the send), so every
-delivery carries the notification id for the receiver to recognise a repeat: the e-mail's
+The batch's e-mails share one SMTP connection and its webhook calls one HTTP client per host.
+Delivery is still at least once (a crash or a failed commit after sending repeats the send), so
+every delivery carries the notification id for the receiver to recognise a repeat: the e-mail's
 `Message-ID` and the webhook's `X-Committee-Delivery` header. `deliver()` is a batch of one.
 
 Failures that may pass (connection errors, timeouts, HTTP 408/429/5xx, SMTP 4xx) count an
 attempt and keep the error, and the notification's outcome is a `TransientDeliveryError` for the
 task to retry it with backoff; failures that will not pass (other HTTP 3xx/4xx, SMTP 5xx) and
 the last allowed attempt mark the row `failed`.
+
+Before each webhook call its URL is checked again (`check_webhook_target()`): the host's DNS
+answer may have changed since registration to point into our own network. A host that now has
+a non-public address fails the notification; one that does not resolve is a transient failure.
+The call then connects to the addresses checked (see `_post_pinned()`).
 
 Webhook signatures, for receivers. Each call is a POST of a JSON object (the notification's
 payload plus `id` and `event`) with these headers:
@@ -34,7 +39,7 @@ import smtplib
 import ssl
 import time
 from collections.abc import Sequence
-from contextlib import closing
+from contextlib import closing, suppress
 from email.message import EmailMessage
 from email.utils import format_datetime
 from uuid import UUID
@@ -46,6 +51,13 @@ from service.config import Settings, get_settings
 from service.db import utcnow
 from service.errors import NotFound
 from service.notifications.models import Channel, DeliveryStatus, Notification, Webhook
+from service.notifications.targets import (
+    IPAddress,
+    WebhookHostUnresolved,
+    WebhookTarget,
+    WebhookTargetRefused,
+    check_webhook_target,
+)
 
 log = logging.getLogger("service.notifications")
 
@@ -197,14 +209,15 @@ class _Senders:
         self._settings = settings
         self._hooks = hooks
         self._mailer = _Mailer(settings.smtp_host, settings) if settings.smtp_host else None
-        self._http: httpx.Client | None = None
+        self._http: dict[bytes, httpx.Client] = {}
 
     def send(self, notification: Notification) -> None:
         if notification.channel == Channel.webhook:
             hook = self._hooks.get(notification.webhook_id) if notification.webhook_id else None
             if hook is None or not hook.active:
                 raise _PermanentDeliveryError("the webhook was removed before delivery")
-            _call_webhook(self._http_client(), hook, notification)
+            target = _webhook_target(notification.address, self._settings)
+            _call_webhook(self._http_client(target.url.raw_host), target, hook, notification)
         elif self._mailer is not None:
             self._mailer.send(_email_message(notification, self._settings))
         else:
@@ -219,16 +232,18 @@ class _Senders:
     def close(self) -> None:
         if self._mailer is not None:
             self._mailer.close()
-        if self._http is not None:
-            self._http.close()
+        for http in self._http.values():
+            http.close()
 
-    def _http_client(self) -> httpx.Client:
-        if self._http is None:
+    def _http_client(self, host: bytes) -> httpx.Client:
+        # One client per host: calls go to addresses, and httpx pools connections by address,
+        # so one client for all would give one host's TLS connection to another at that address.
+        if host not in self._http:
             # Redirects are not followed: the signed call goes only to the registered URL.
-            self._http = httpx.Client(
+            self._http[host] = httpx.Client(
                 timeout=self._settings.webhook_timeout_seconds, follow_redirects=False
             )
-        return self._http
+        return self._http[host]
 
 
 # --- e-mail --------------------------------------------------------------------------------
@@ -332,7 +347,18 @@ def _webhook_body(notification: Notification) -> bytes:
     return json.dumps(document, separators=(",", ":"), sort_keys=True, default=str).encode()
 
 
-def _call_webhook(http: httpx.Client, hook: Webhook, notification: Notification) -> None:
+def _webhook_target(url: str, settings: Settings) -> WebhookTarget:
+    try:
+        return check_webhook_target(url, settings)
+    except WebhookHostUnresolved as exc:
+        raise TransientDeliveryError(f"webhook: {exc}") from exc
+    except WebhookTargetRefused as exc:
+        raise _PermanentDeliveryError(f"webhook URL refused: {exc}") from exc
+
+
+def _call_webhook(
+    http: httpx.Client, target: WebhookTarget, hook: Webhook, notification: Notification
+) -> None:
     body = _webhook_body(notification)
     timestamp = str(int(time.time()))
     headers = {
@@ -344,9 +370,7 @@ def _call_webhook(http: httpx.Client, hook: Webhook, notification: Notification)
         "X-Committee-Signature": _sign(hook.secret, timestamp, body),
     }
     try:
-        response = http.post(notification.address, content=body, headers=headers)
-    except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
-        raise _PermanentDeliveryError(f"webhook URL: {exc}") from exc
+        response = _post_pinned(http, target, body, headers)
     except httpx.HTTPError as exc:
         raise TransientDeliveryError(f"webhook: {type(exc).__name__}: {exc}") from exc
     if response.is_success:
@@ -355,3 +379,30 @@ def _call_webhook(http: httpx.Client, hook: Webhook, notification: Notification)
     if response.status_code >= 500 or response.status_code in _RETRYABLE_HTTP_STATUSES:
         raise TransientDeliveryError(error)
     raise _PermanentDeliveryError(error)
+
+
+def _post_pinned(
+    http: httpx.Client, target: WebhookTarget, body: bytes, headers: dict[str, str]
+) -> httpx.Response:
+    """POST to the target's checked addresses in turn, as a connection by name would try them.
+
+    The URL's host is replaced by the address, so that httpx does not resolve the name again
+    and get another, private, answer (DNS rebinding); the Host header and the TLS server name,
+    against which the certificate is verified, stay the URL's host. With no addresses (private
+    ones allowed, nothing was resolved) the call goes to the URL as it is.
+    """
+    if not target.addresses:
+        return http.post(target.url, content=body, headers=headers)
+    pinned_headers = {**headers, "Host": target.url.netloc.decode("ascii")}
+    server_name = {"sni_hostname": target.url.raw_host.decode("ascii")}
+
+    def post(address: IPAddress) -> httpx.Response:
+        url = target.url.copy_with(host=str(address))
+        return http.post(url, content=body, headers=pinned_headers, extensions=server_name)
+
+    *others, last = target.addresses
+    for address in others:
+        # Nothing was sent when the connection could not be made: the next address may answer.
+        with suppress(httpx.ConnectError):
+            return post(address)
+    return post(last)

@@ -2,7 +2,8 @@
 
 The server generates each webhook's signing secret and shows it once, in the creation
 response. Removing a webhook deactivates it (its past deliveries still refer to it); pending
-deliveries to it then fail instead of being sent.
+deliveries to it then fail instead of being sent. A webhook's host must resolve to public
+addresses only (see `service.notifications.targets`), unless WEBHOOK_ALLOW_PRIVATE is set.
 """
 
 import re
@@ -15,9 +16,11 @@ from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator
 from sqlmodel import Session, col, select
 
 from service.auth.models import Role, User
+from service.config import get_settings
 from service.deps import CurrentUser, SessionDep
-from service.errors import Forbidden, NotFound
+from service.errors import Forbidden, InvalidInput, NotFound
 from service.notifications.models import Webhook
+from service.notifications.targets import WebhookTargetRefused, check_webhook_target
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 
@@ -29,7 +32,10 @@ class WebhookCreate(BaseModel):
     """A webhook to register: where to POST, and which events (none listed means all)."""
 
     model_config = ConfigDict(extra="forbid")
-    url: AnyHttpUrl = Field(description="http or https URL that receives the signed POSTs")
+    url: AnyHttpUrl = Field(
+        description="http or https URL that receives the signed POSTs; its host must resolve "
+        "to public addresses only, and it may not contain a user name or password"
+    )
     events: list[str] = Field(default_factory=list, max_length=50)
 
     @field_validator("url")
@@ -77,9 +83,14 @@ def register_webhook(*, session: Session, user: User, data: WebhookCreate) -> We
     """Register a webhook for the applicant's own organisation, with a new signing secret."""
     if user.role != Role.applicant or user.organisation_id is None:
         raise Forbidden("only applicants register webhooks, for their own organisation")
+    url = str(data.url)
+    try:
+        check_webhook_target(url, get_settings())
+    except WebhookTargetRefused as refused:
+        raise InvalidInput(str(refused), field="url") from refused
     webhook = Webhook(
         organisation_id=user.organisation_id,
-        url=str(data.url),
+        url=url,
         events=data.events,
         secret="whsec_" + secrets.token_urlsafe(32),
     )

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from service.assignment.models import Assignment, AssignmentStatus
 from service.auth.models import User
 from service.cli import main
+from service.config import get_settings
 from service.db import utcnow
 from service.proposals.models import Proposal
 from tests.conftest import Api
@@ -222,3 +223,21 @@ def test_committee_queue_watch_redraws_until_interrupted(
     terminal.show_queue(as_json=False, watch=5, out=out)
     assert pauses == [5, 5]
     assert out.getvalue().count("Queue at ") == 2
+
+
+def test_metrics_want_the_token_when_one_is_set(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("METRICS_TOKEN", "scrape-secret")
+    get_settings.cache_clear()
+    try:
+        for sent in [None, "Bearer wrong", "scrape-secret"]:
+            headers = {"Authorization": sent} if sent else {}
+            refused = api.client.get("/metrics", headers=headers)
+            assert refused.status_code == 401, sent
+            assert refused.headers["www-authenticate"] == "Bearer"
+            assert "METRICS_TOKEN" in refused.json()["detail"]
+        allowed = api.client.get("/metrics", headers={"Authorization": "Bearer scrape-secret"})
+        assert allowed.status_code == 200
+        assert "committee_queue_view_up 1.0" in allowed.text.splitlines()
+    finally:
+        monkeypatch.delenv("METRICS_TOKEN")
+        get_settings.cache_clear()

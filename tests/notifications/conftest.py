@@ -51,6 +51,15 @@ def configure() -> Iterator[Callable[..., None]]:
     get_settings.cache_clear()
 
 
+@pytest.fixture(autouse=True)
+def allow_private_webhooks(configure: Callable[..., None]) -> None:
+    """The receivers here listen on 127.0.0.1, which webhooks may call only with this setting.
+
+    Tests of the refusal turn it off again with `configure(WEBHOOK_ALLOW_PRIVATE="false")`.
+    """
+    configure(WEBHOOK_ALLOW_PRIVATE="true")
+
+
 # --- SMTP ------------------------------------------------------------------------------------
 
 
