@@ -29,9 +29,9 @@ def get_queue(session: SessionDep, _: AdminUser) -> QueueView:
 @router.post("/proposals/{proposal_id}/redrive", response_model=RedriveResult)
 def redrive_proposal(proposal_id: UUID, session: SessionDep, admin: AdminUser) -> RedriveResult:
     """Queue a stalled or stuck automated stage again (409 for stages that wait for people)."""
-    result = redrive_stage(session=session, proposal_id=proposal_id)
+    result = redrive_stage(session=session, admin=admin, proposal_id=proposal_id)
     session.commit()
-    # The audit trail of a re-drive is this line: history rows are kept for state changes.
+    # Also in the proposal's history; the log tells operators watching the service.
     log.warning(
         "admin %s re-drove proposal %s: %s queued again for version %d (last error: %s)",
         admin.email,

@@ -23,7 +23,7 @@ from service.admin.models import (
     TroubleList,
 )
 from service.assignment.models import OPEN_STATUSES, Assignment
-from service.auth.models import User
+from service.auth.models import Role, User
 from service.config import get_settings
 from service.db import utcnow
 from service.errors import EditConflict
@@ -33,6 +33,8 @@ from service.proposals.models import Proposal, Transition
 from service.proposals.workflow import State, Tag, has_tag
 
 THROUGHPUT_WINDOW = timedelta(hours=1)
+# The history event of an admin's re-drive (not a state change: from and to are the same).
+REDRIVE_EVENT = "redrive"
 # The lists show the oldest this many; the totals count them all.
 LIST_LIMIT = 50
 
@@ -73,6 +75,8 @@ def _states(session: Session, now: datetime) -> list[StateQueue]:
     moves = session.execute(
         select(col(Transition.from_state), col(Transition.to_state), func.count())
         .where(col(Transition.created_at) >= now - THROUGHPUT_WINDOW)
+        # A re-drive is kept in the history but moves nothing.
+        .where(col(Transition.event) != REDRIVE_EVENT)
         .group_by(Transition.from_state, Transition.to_state)
     ).all()
     entered: dict[State, int] = dict.fromkeys(State, 0)
@@ -207,13 +211,29 @@ def queue_view(*, session: Session) -> QueueView:
     )
 
 
-def redrive_stage(*, session: Session, proposal_id: UUID) -> RedriveResult:
+def redrive_stage(*, session: Session, admin: User, proposal_id: UUID) -> RedriveResult:
     """Queue the proposal's automated stage again on an admin's word; the caller commits.
 
-    The stage is idempotent, so re-driving twice only sends the job twice.
+    The stage is idempotent, so re-driving twice only sends the job twice. Each re-drive is
+    kept in the proposal's history (event `redrive`, from and to its current state) with the
+    admin and the error it cleared, as the audit trail of who intervened.
     """
     try:
         proposal = redrive(session=session, proposal_id=proposal_id)
+        error = proposal.last_error
+        session.add(
+            Transition(
+                proposal_id=proposal.id,
+                from_state=proposal.state,
+                to_state=proposal.state,
+                event=REDRIVE_EVENT,
+                actor_id=admin.id,
+                actor_role=Role.admin,
+                reason=f"stage queued again by {admin.email}"
+                + (f"; last error: {error}" if error else ""),
+                proposal_version=proposal.version,
+            )
+        )
         session.flush()
     except StaleDataError:
         session.rollback()

@@ -241,3 +241,24 @@ def test_metrics_want_the_token_when_one_is_set(api: Api, monkeypatch: pytest.Mo
     finally:
         monkeypatch.delenv("METRICS_TOKEN")
         get_settings.cache_clear()
+
+
+def test_a_redrive_is_kept_in_the_history_and_moves_nothing(
+    api: Api, committee: dict[str, Any]
+) -> None:
+    admin = api.as_(committee["admin"])
+    proposal_id = submitted_proposal(api, committee["applicant"], title="Re-driven programme")
+    redriven = admin("POST", f"/admin/proposals/{proposal_id}/redrive")
+    assert redriven.status_code == 200, redriven.text
+    history = admin("GET", f"/proposals/{proposal_id}/history").json()
+    assert [(h["event"], h["from_state"], h["to_state"]) for h in history] == [
+        ("submit", "draft", "screening"),
+        ("redrive", "screening", "screening"),
+    ]
+    assert history[1]["actor_role"] == "admin"
+    assert history[1]["reason"] == f"stage queued again by {committee['admin']}"
+    # The applicant sees the same history (no reviewer identities are involved).
+    seen = api.as_(committee["applicant"])("GET", f"/proposals/{proposal_id}/history").json()
+    assert [h["event"] for h in seen] == ["submit", "redrive"]
+    screening = next(s for s in _queue(api, committee)["states"] if s["state"] == "screening")
+    assert screening["entered_last_hour"] == 1 and screening["left_last_hour"] == 0

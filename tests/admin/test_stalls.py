@@ -73,7 +73,19 @@ def test_a_stalled_stage_is_redriven_once_after_its_cause_is_fixed(
         lambda: state_of(api, applicant, proposal_id) == "in_review", seconds=120, what="in_review"
     )
     history = admin("GET", f"/proposals/{proposal_id}/history").json()
-    assert [h["to_state"] for h in history] == ["screening", "analysis", "assignment", "in_review"]
+    steps = [(h["event"], h["to_state"]) for h in history]
+    # Both re-drives are in the history, with the admin and the error they answered.
+    assert steps == [
+        ("submit", "screening"),
+        ("redrive", "screening"),
+        ("redrive", "screening"),
+        ("pass_screening", "analysis"),
+        ("complete_analysis", "assignment"),
+        ("start_review", "in_review"),
+    ]
+    redrives = [h for h in history if h["event"] == "redrive"]
+    assert all(h["actor_role"] == "admin" and h["actor_id"] for h in redrives)
+    assert committee["admin"] in redrives[0]["reason"] and "NoCommittee" in redrives[0]["reason"]
     after = _queue(api, committee)
     assert after["stalled"]["total"] == after["errors"]["total"] == 0
 
