@@ -32,6 +32,12 @@ DEFAULT_RUBRIC = [
 ]
 
 
+def check_panel(*, reviewers_per_proposal: int, quorum: int) -> None:
+    """Shared by creation and edits: a quorum larger than the panel could never be reached."""
+    if quorum > reviewers_per_proposal:
+        raise ValueError("quorum cannot exceed reviewers_per_proposal")
+
+
 class CommitteeBase(SQLModel):
     name: str = Field(min_length=2, max_length=200, unique=True)
     therapeutic_areas: list[TherapeuticArea] = Field(sa_type=JSON, min_length=1)
@@ -52,12 +58,27 @@ class CommitteeCreate(CommitteeBase):
 
     @model_validator(mode="after")
     def _consistent(self) -> "CommitteeCreate":
-        if self.quorum > self.reviewers_per_proposal:
-            raise ValueError("quorum cannot exceed reviewers_per_proposal")
+        check_panel(reviewers_per_proposal=self.reviewers_per_proposal, quorum=self.quorum)
         keys = [c.key for c in self.rubric]
         if len(keys) != len(set(keys)):
             raise ValueError("rubric criterion keys must be unique")
         return self
+
+
+class CommitteeUpdate(SQLModel):
+    """A partial edit: only the fields sent change; a seat list sent replaces that whole list.
+
+    The rubric is left out on purpose: reviews already submitted were scored against it, and
+    the aggregate and the completeness check read the committee's current rubric.
+    """
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+    name: str | None = Field(default=None, min_length=2, max_length=200)
+    therapeutic_areas: list[TherapeuticArea] | None = Field(default=None, min_length=1)
+    reviewers_per_proposal: int | None = Field(default=None, ge=1, le=10)
+    quorum: int | None = Field(default=None, ge=1, le=10)
+    chair_ids: list[UUID] | None = None
+    reviewer_ids: list[UUID] | None = None
 
 
 class MemberRole(StrEnum):

@@ -1,5 +1,6 @@
-"""Committees: creation by admins, membership look-ups for authorization and routing."""
+"""Committees: creation and edits by admins, membership look-ups for authorization and routing."""
 
+from typing import Any
 from uuid import UUID
 
 from sqlmodel import Session, col, func, select
@@ -10,40 +11,148 @@ from service.committees.models import (
     CommitteeCreate,
     CommitteeMembership,
     CommitteePublic,
+    CommitteeUpdate,
     MemberRole,
+    check_panel,
 )
-from service.errors import Conflict, InvalidInput
+from service.errors import Conflict, InvalidInput, NotFound
+
+_SEAT_LISTS = {"chair_ids", "reviewer_ids"}
+# Who may hold each seat: a chair may also sit on another committee as a reviewer.
+_SEAT_HOLDERS = {
+    MemberRole.chair: {Role.chair},
+    MemberRole.reviewer: {Role.reviewer, Role.chair},
+}
 
 
 def create_committee(*, session: Session, data: CommitteeCreate) -> Committee:
     """Create a committee with its chairs and reviewers (checked to hold those roles)."""
-    if session.exec(
-        select(Committee).where(func.lower(Committee.name) == data.name.lower())
-    ).first():
-        raise Conflict(f"a committee named {data.name!r} already exists", field="name")
-    members = [(uid, MemberRole.chair) for uid in data.chair_ids] + [
-        (uid, MemberRole.reviewer) for uid in data.reviewer_ids
-    ]
-    if len({uid for uid, _ in members}) != len(members):
-        raise InvalidInput("a user can hold only one seat on a committee", field="reviewer_ids")
-    allowed = {MemberRole.chair: {Role.chair}, MemberRole.reviewer: {Role.reviewer, Role.chair}}
-    for uid, seat in members:
-        user = session.get(User, uid)
-        if user is None:
-            raise InvalidInput(f"no such user {uid}", field=f"{seat}_ids")
-        if user.role not in allowed[seat]:
-            raise InvalidInput(
-                f"user {user.email} has role {user.role}, not {seat}", field=f"{seat}_ids"
-            )
+    _check_name_free(session, data.name)
+    seats = _seats(session, chair_ids=data.chair_ids, reviewer_ids=data.reviewer_ids)
     committee = Committee.model_validate(
         data.model_dump(exclude={"chair_ids", "reviewer_ids"}, mode="json")
     )
     session.add(committee)
     session.flush()
-    for uid, seat in members:
+    _seat(session, committee=committee, seats=seats)
+    return committee
+
+
+def get_committee(*, session: Session, user: User, committee_id: UUID) -> Committee:
+    """The committee, for an admin or one of its chairs; NotFound for anybody else."""
+    committee = session.get(Committee, committee_id)
+    if committee is None or (
+        user.role != Role.admin and committee_id not in chaired_by(session=session, user_id=user.id)
+    ):
+        raise NotFound(f"no committee {committee_id}")
+    return committee
+
+
+def update_committee(
+    *, session: Session, committee_id: UUID, data: CommitteeUpdate
+) -> tuple[Committee, dict[str, Any]]:
+    """Change the fields sent, checked as at creation; a seat list sent replaces that list.
+
+    Seats dropped are only deleted membership rows: the former member's assignments and
+    reviews stay, and proposals already routed keep their committee whatever the areas become.
+    Returns the committee and what changed (field -> new value), for the audit line.
+    """
+    committee = session.get(Committee, committee_id)
+    if committee is None:
+        raise NotFound(f"no committee {committee_id}")
+    changes = data.model_dump(exclude_unset=True, mode="json")
+    for name, value in changes.items():
+        if value is None:
+            raise InvalidInput(f"{name}: may not be null", field=name)
+    if "name" in changes:
+        _check_name_free(session, changes["name"], except_id=committee.id)
+    try:
+        check_panel(
+            reviewers_per_proposal=changes.get(
+                "reviewers_per_proposal", committee.reviewers_per_proposal
+            ),
+            quorum=changes.get("quorum", committee.quorum),
+        )
+    except ValueError as problem:
+        field = "quorum" if "quorum" in changes else "reviewers_per_proposal"
+        raise InvalidInput(str(problem), field=field) from problem
+    fields = {
+        name: value
+        for name, value in changes.items()
+        if name not in _SEAT_LISTS and getattr(committee, name) != value
+    }
+    changed = dict(fields)
+    if _SEAT_LISTS & changes.keys():
+        before = to_public(session=session, committee=committee)
+        after = {
+            "chair_ids": before.chair_ids if data.chair_ids is None else data.chair_ids,
+            "reviewer_ids": before.reviewer_ids if data.reviewer_ids is None else data.reviewer_ids,
+        }
+        seats = _seats(session, **after)
+        _seat(session, committee=committee, seats=seats)
+        changed.update(
+            (name, [str(uid) for uid in after[name]])
+            for name in sorted(_SEAT_LISTS)
+            if set(getattr(before, name)) != set(after[name])
+        )
+    committee.sqlmodel_update(fields)
+    session.add(committee)
+    session.flush()
+    return committee, changed
+
+
+def _check_name_free(session: Session, name: str, except_id: UUID | None = None) -> None:
+    query = select(Committee).where(func.lower(Committee.name) == name.lower())
+    if except_id is not None:
+        query = query.where(Committee.id != except_id)
+    if session.exec(query).first():
+        raise Conflict(f"a committee named {name!r} already exists", field="name")
+
+
+def _seats(
+    session: Session, *, chair_ids: list[UUID], reviewer_ids: list[UUID]
+) -> dict[UUID, MemberRole]:
+    """The seat of each member, once each holder is checked to exist and hold a fitting role."""
+    seats = [(uid, MemberRole.chair) for uid in chair_ids] + [
+        (uid, MemberRole.reviewer) for uid in reviewer_ids
+    ]
+    seen: set[UUID] = set()
+    for uid, _ in seats:
+        if uid in seen:
+            raise InvalidInput(
+                f"user {uid} is given twice: a user can hold only one seat on a committee",
+                field="reviewer_ids",
+            )
+        seen.add(uid)
+    for uid, seat in seats:
+        user = session.get(User, uid)
+        if user is None:
+            raise InvalidInput(f"no such user {uid}", field=f"{seat}_ids")
+        if user.role not in _SEAT_HOLDERS[seat]:
+            raise InvalidInput(
+                f"user {user.email} has role {user.role}, not {seat}", field=f"{seat}_ids"
+            )
+    return dict(seats)
+
+
+def _seat(session: Session, *, committee: Committee, seats: dict[UUID, MemberRole]) -> None:
+    """Make the committee's membership exactly `seats`."""
+    wanted = dict(seats)
+    held = session.exec(
+        select(CommitteeMembership).where(CommitteeMembership.committee_id == committee.id)
+    ).all()
+    for membership in held:
+        seat = wanted.pop(membership.user_id, None)
+        if seat is None:
+            session.delete(membership)
+        elif seat != membership.role:
+            # Changed in place: a delete and an insert would hit the one-seat unique constraint,
+            # since the flush inserts before it deletes.
+            membership.role = seat
+            session.add(membership)
+    for uid, seat in wanted.items():
         session.add(CommitteeMembership(committee_id=committee.id, user_id=uid, role=seat))
     session.flush()
-    return committee
 
 
 def to_public(*, session: Session, committee: Committee) -> CommitteePublic:
