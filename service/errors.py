@@ -5,6 +5,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
@@ -98,8 +99,31 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def _is_unique_violation(exc: IntegrityError) -> bool:
+    # PostgreSQL's SQLSTATE for unique_violation; SQLite has only the message to go by.
+    return getattr(exc.orig, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(
+        exc.orig
+    )
+
+
+async def _integrity_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, IntegrityError)
+    if not _is_unique_violation(exc):
+        raise exc  # any other broken constraint is a bug: a 500, logged with its trace
+    # The service checks names and keys before writing; two requests at the same moment can
+    # both pass that check, and the database's unique constraint then refuses the second.
+    return JSONResponse(
+        _body(
+            "Conflict",
+            "this conflicts with a record saved at the same moment; reload and try again",
+        ),
+        409,
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Render every error in the one shape the API promises."""
     app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
