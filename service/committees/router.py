@@ -14,6 +14,7 @@ from service.committees.models import (
     CommitteeUpdate,
 )
 from service.deps import AdminUser, CurrentUser, SessionDep
+from service.reviews.service import recheck_quorum
 
 router = APIRouter(tags=["committees"])
 log = logging.getLogger(__name__)
@@ -47,6 +48,8 @@ def edit_committee(
     committee, changed = service.update_committee(
         session=session, committee_id=committee_id, data=data
     )
+    if "quorum" in changed:
+        recheck_quorum(session=session, committee_id=committee.id)
     session.commit()
     if changed:
         # There is no audit table: this line is the record of who changed what. A warning, as

@@ -20,7 +20,7 @@ from service.config import get_settings
 from service.db import utcnow
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound
 from service.notifications.service import notify
-from service.outbox.service import enqueue
+from service.outbox.service import enqueue, enqueue_all
 from service.proposals.models import Proposal
 from service.proposals.service import get_visible, move
 from service.proposals.workflow import Actor, Event, GuardContext, State
@@ -291,6 +291,23 @@ def submit_review(*, session: Session, user: User, assignment_id: UUID) -> Revie
 
 
 # --- the quorum (worker) ----------------------------------------------------------------------
+
+
+def recheck_quorum(*, session: Session, committee_id: UUID) -> int:
+    """Queue a quorum check of each of the committee's proposals in review; how many.
+
+    For a lowered quorum: a proposal may already hold enough reviews, and no new review
+    would come to trigger the check.
+    """
+    waiting = session.exec(
+        select(Proposal.id).where(
+            Proposal.committee_id == committee_id, Proposal.state == State.in_review
+        )
+    ).all()
+    enqueue_all(
+        session=session, task=QUORUM_TASK, payloads=[{"proposal_id": str(i)} for i in waiting]
+    )
+    return len(waiting)
 
 
 def _submitted(*, session: Session, proposal_id: UUID, version: int) -> list[Review]:

@@ -1,6 +1,7 @@
 """Reviewers save and submit their reviews; who may read them, and when."""
 
 from typing import Any
+from uuid import UUID
 
 import pytest
 from sqlmodel import Session, select
@@ -8,7 +9,9 @@ from sqlmodel import Session, select
 from service.assignment.models import AssignmentStatus
 from service.outbox.models import OutboxMessage
 from service.reviews.models import Review
+from service.reviews.service import QUORUM_TASK, check_quorum
 from tests.conftest import Api
+from tests.pipeline.conftest import state_of
 from tests.reviews.staging import (
     full_review,
     put_in_review,
@@ -252,3 +255,29 @@ def test_who_may_read_the_reviews(
     caller = committee["reviewers"][2] if who == "unassigned_reviewer" else committee[who]
     response = api.as_(caller)("GET", f"/proposals/{staged.proposal_id}/reviews")
     assert response.status_code == status, response.text
+
+
+def test_lowering_the_quorum_rechecks_proposals_already_in_review(
+    api: Api, session: Session, committee: dict[str, Any], draft: dict[str, Any]
+) -> None:
+    staged = put_in_review(api, session, committee, draft)
+    reviewer = committee["reviewers"][0]
+    review(api, reviewer, staged.assignments[reviewer], full_review())
+    assert check_quorum(session=session, proposal_id=UUID(staged.proposal_id)) is False
+    session.commit()
+    before = {m.id for m in session.exec(select(OutboxMessage))}
+    lowered = api.as_(committee["admin"])(
+        "PATCH", f"/committees/{committee['committee_id']}", json={"quorum": 1}
+    )
+    assert lowered.status_code == 200, lowered.text
+    session.expire_all()
+    checks = [
+        m.payload
+        for m in session.exec(select(OutboxMessage).where(OutboxMessage.task == QUORUM_TASK))
+        if m.id not in before
+    ]
+    assert checks == [{"proposal_id": staged.proposal_id}]
+    # What that job does: the one review now makes the quorum.
+    assert check_quorum(session=session, proposal_id=UUID(staged.proposal_id)) is True
+    session.commit()
+    assert state_of(api, committee["applicant"], staged.proposal_id) == "deliberation"
