@@ -50,3 +50,165 @@ def test_every_reference_row_carries_source_year_and_confidence():
 def test_martin_median_trial_costs_are_stored():
     costs = cost_figures()
     assert [costs[f"trial_cost_phase_{n}"].value for n in (1, 2, 3)] == [3.4, 8.6, 21.4]
+
+
+# Every stored figure, transcribed from /work/shared/reference/prospect-figures.md, with the
+# confidence that file gives it. A new CSV row must be checked against that file and added here.
+BIO_SOURCE_YEAR = 2021
+BIO_TRANSITIONS = ("p1_to_p2", "p2_to_p3", "p3_to_filing", "filing_to_approval")
+# Section 1, "By therapeutic area, percent (S+)": I->II, II->III, III->filing, filing->approval,
+# LOA from Phase I, then "years Phase I->approval (S)" (None where the reference has "-").
+BIO_AREAS = {
+    "all_indications": (52.0, 28.9, 57.8, 90.6, 7.9, 10.5),
+    "hematology": (69.6, 48.1, 76.8, 93.1, 23.9, 10.7),
+    "metabolic": (61.8, 45.0, 63.6, 87.5, 15.5, 9.5),
+    "infectious_disease": (57.8, 38.4, 64.0, 92.9, 13.2, 9.7),
+    "ophthalmology": (71.6, 35.5, 51.2, 91.1, 11.9, 9.8),
+    "autoimmune": (55.2, 31.4, 65.3, 94.1, 10.7, None),
+    "respiratory": (55.9, 21.9, 64.5, 95.6, 7.5, 10.4),
+    "psychiatry": (52.7, 26.8, 56.3, 91.2, 7.3, 10.4),
+    "endocrine": (43.3, 26.6, 66.2, 86.3, 6.6, 10.7),
+    "neurology": (47.7, 26.8, 53.1, 86.7, 5.9, None),
+    "oncology": (48.8, 24.6, 47.7, 92.0, 5.3, 10.3),
+    "cardiovascular": (50.0, 21.0, 55.2, 82.5, 4.8, None),
+    "urology": (40.9, 15.0, 69.2, 84.6, 3.6, None),
+}
+# Section 1, "By modality, LOA from Phase I, percent (S+)", with the two rows' transitions.
+BIO_MODALITY_LOA = {
+    "car_t": 17.3,
+    "sirna_rnai": 13.5,
+    "monoclonal_antibody": 12.1,
+    "adc": 10.8,
+    "gene_therapy": 10.0,
+    "vaccine": 9.7,
+    "protein": 9.4,
+    "peptide": 8.0,
+    "small_molecule": 7.5,
+    "antisense": 5.2,
+}
+BIO_MODALITY_TRANSITIONS = {
+    "monoclonal_antibody": (54.7, 34.1, 68.1, 95.4),
+    "small_molecule": (52.6, 28.0, 56.9, 89.5),
+}
+# Section 1, all-indications row: "from II 15.1, from III 52.4" (S+) and the per-phase
+# durations "(2.3 / 3.6 / 3.3 / 1.3)" in the years column (S).
+BIO_ALL_INDICATIONS_EXTRA = {
+    "loa_from_phase_2": (15.1, Confidence.secondary_checked),
+    "loa_from_phase_3": (52.4, Confidence.secondary_checked),
+    "years_phase_1": (2.3, Confidence.secondary),
+    "years_phase_2": (3.6, Confidence.secondary),
+    "years_phase_3": (3.3, Confidence.secondary),
+    "years_filing": (1.3, Confidence.secondary),
+}
+# Section 1 headlines "(P, publisher's page)"; every other BIO figure has the table's code.
+BIO_PRIMARY = {
+    ("all_indications", "loa_from_phase_1"),
+    ("all_indications", "p2_to_p3"),
+    ("all_indications", "years_phase_1_to_approval"),
+    ("hematology", "loa_from_phase_1"),
+    ("oncology", "loa_from_phase_1"),
+    ("urology", "loa_from_phase_1"),
+    ("car_t", "loa_from_phase_1"),
+    ("sirna_rnai", "loa_from_phase_1"),
+}
+
+
+def _bio_reference() -> dict[tuple[str, str], tuple[float, Confidence]]:
+    ref: dict[tuple[str, str], tuple[float, Confidence]] = {}
+    s_plus, s = Confidence.secondary_checked, Confidence.secondary
+    for area, (*transitions, loa_1, years) in BIO_AREAS.items():
+        for measure, value in zip(BIO_TRANSITIONS, transitions, strict=True):
+            ref[(area, measure)] = (value, s_plus)
+        ref[(area, "loa_from_phase_1")] = (loa_1, s_plus)
+        if years is not None:
+            ref[(area, "years_phase_1_to_approval")] = (years, s)
+    for subject, loa_1 in BIO_MODALITY_LOA.items():
+        ref[(subject, "loa_from_phase_1")] = (loa_1, s_plus)
+    for subject, rates in BIO_MODALITY_TRANSITIONS.items():
+        for measure, value in zip(BIO_TRANSITIONS, rates, strict=True):
+            ref[(subject, measure)] = (value, s_plus)
+    for measure, pinned in BIO_ALL_INDICATIONS_EXTRA.items():
+        ref[("all_indications", measure)] = pinned
+    for key in BIO_PRIMARY:
+        ref[key] = (ref[key][0], Confidence.primary)
+    return ref
+
+
+# Sections 2-4: key -> (value, the source's name as the reference gives it or None where it
+# names none for the figure, year or None where the reference gives none, confidence).
+COST_REFERENCE = {
+    # Section 2: "median cost per trial: $3.4M Phase I (in patients), $8.6M Phase II, $21.4M
+    # Phase III | Martin et al., Nat Rev Drug Discov 16:381 (2017) | P".
+    "trial_cost_phase_1": (3.4, "Martin et al.", 2017, "P"),
+    "trial_cost_phase_2": (8.6, "Martin et al.", 2017, "P"),
+    "trial_cost_phase_3": (21.4, "Martin et al.", 2017, "P"),
+    # Sections 2 and 3: "10.5% real cost of capital" (DiMasi, Grabowski & Hansen 2016, P).
+    "discount_rate_base": (10.5, "DiMasi, Grabowski & Hansen", 2016, "P"),
+    # Section 3: "15% is the default real rate in the US HHS/ASPE clinical-trial cost study, P"
+    # (no year given there).
+    "discount_rate_high": (15.0, "US HHS/ASPE clinical-trial cost study", None, "P"),
+    # Section 4 "(S)": review goals with no citation or year given in the reference.
+    "device_510k_review_days": (90.0, None, None, "S"),
+    "device_de_novo_review_days": (150.0, None, None, "S"),
+    "device_pma_goal_days_low": (180.0, None, None, "S"),
+    "device_pma_goal_days_high": (295.0, None, None, "S"),
+    # Section 4: "observed original PMAs 462-627 days (GAO, FY03-FY08)".
+    "device_pma_observed_days_low": (462.0, None, None, "S"),
+    "device_pma_observed_days_high": (627.0, None, None, "S"),
+    # Section 4: "about $31M (510(k)) and $94M (PMA) (Makower, 2010 survey)".
+    "device_510k_cost": (31.0, "Makower", 2010, "S"),
+    "device_pma_cost": (94.0, "Makower", 2010, "S"),
+}
+
+
+# Units as the reference states them: "$3.4M", "10.5%", "90 FDA days", "De Novo 70% decided
+# within 150 days", "observed original PMAs 462-627 days", "$31M".
+COST_UNITS = {
+    **dict.fromkeys(
+        ("trial_cost_phase_1", "trial_cost_phase_2", "trial_cost_phase_3"), "USD million"
+    ),
+    **dict.fromkeys(("discount_rate_base", "discount_rate_high"), "percent"),
+    **dict.fromkeys(
+        ("device_510k_review_days", "device_pma_goal_days_low", "device_pma_goal_days_high"),
+        "FDA days",
+    ),
+    **dict.fromkeys(
+        (
+            "device_de_novo_review_days",
+            "device_pma_observed_days_low",
+            "device_pma_observed_days_high",
+        ),
+        "days",
+    ),
+    **dict.fromkeys(("device_510k_cost", "device_pma_cost"), "USD million"),
+}
+
+
+def test_every_bio2021_row_matches_the_reference_file():
+    stored = success_rates()
+    reference = _bio_reference()
+    assert set(stored) == set(reference)
+    for key, (value, confidence) in reference.items():
+        figure = stored[key]
+        unit = "years" if key[1].startswith("years_") else "percent"
+        assert (figure.value, figure.unit, figure.confidence, figure.year) == (
+            value,
+            unit,
+            confidence,
+            BIO_SOURCE_YEAR,
+        ), key
+
+
+def test_every_cost_row_matches_the_reference_file():
+    stored = cost_figures()
+    assert set(stored) == set(COST_REFERENCE)
+    for key, (value, source, year, confidence) in COST_REFERENCE.items():
+        figure = stored[key]
+        assert figure.value == value, key
+        assert figure.unit == COST_UNITS[key], key
+        assert figure.confidence == Confidence(confidence), key
+        # The CSV may cite more fully than the reference (a title), never someone else.
+        if source is not None:
+            assert source in figure.source, key
+        if year is not None:
+            assert figure.year == year, key
