@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import Row, Table, event, insert, select, update
+from sqlalchemy import Row, Table, event, insert, select, text, update
 from sqlmodel import Session
 
 from service.db import get_engine, utcnow
@@ -129,6 +129,9 @@ def _relay_chunk(*, ids: list[UUID] | None, older_than: timedelta | None) -> tup
         if session.get_bind().dialect.name == "postgresql":
             # Two sweepers never send the same row at once.
             query = query.with_for_update(skip_locked=True)
+            # A "sent" mark lost in a database crash only sends the job again, which every
+            # task tolerates; not waiting for the WAL flush saves a disk round trip per relay.
+            session.execute(text("SET LOCAL synchronous_commit = off"))
         for batch in _batches(session.execute(query).all()):
             first = batch[0]
             if first.batched:
