@@ -5,6 +5,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -121,8 +122,54 @@ async def _integrity_error(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
+class FieldProblem(BaseModel):
+    field: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """The one shape of every error answer; some add context (e.g. `state`, `legal`)."""
+
+    model_config = ConfigDict(extra="allow")
+    error: str
+    detail: str
+    fields: list[FieldProblem] | None = None
+
+
+def _document_errors(app: FastAPI) -> None:
+    """Make the OpenAPI schema promise ErrorBody for 422, as the handlers answer.
+
+    FastAPI documents its own validation error shape for every operation with a body or
+    parameters; clients generated from the schema would otherwise misread our 422s.
+    """
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = build()
+        models = schema.setdefault("components", {}).setdefault("schemas", {})
+        ref = "#/components/schemas/{model}"
+        body = ErrorBody.model_json_schema(ref_template=ref)
+        models.update(body.pop("$defs", {}))
+        models["ErrorBody"] = body
+        for name in ("HTTPValidationError", "ValidationError"):
+            models.pop(name, None)
+        content = {"application/json": {"schema": {"$ref": ref.format(model="ErrorBody")}}}
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.get("responses", {})
+                if "422" in responses:
+                    responses["422"] = {"description": "Invalid input", "content": content}
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Render every error in the one shape the API promises."""
+    """Render every error in the one shape the API promises (and the schema documents)."""
+    _document_errors(app)
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
