@@ -6,7 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
@@ -100,6 +100,16 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _data_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DataError)
+    # The value itself cannot be stored (a NUL character in text, a number out of the column's
+    # range): the client's input, not our state, so a 422 naming the reason.
+    reason = str(exc.orig).splitlines()[0] if exc.orig else "invalid value"
+    return JSONResponse(
+        _body("InvalidInput", f"a value in the request cannot be stored: {reason}"), 422
+    )
+
+
 def _is_unique_violation(exc: IntegrityError) -> bool:
     # PostgreSQL's SQLSTATE for unique_violation; SQLite has only the message to go by.
     return getattr(exc.orig, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(
@@ -172,5 +182,6 @@ def install_error_handlers(app: FastAPI) -> None:
     _document_errors(app)
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(DataError, _data_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

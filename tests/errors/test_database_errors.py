@@ -1,6 +1,7 @@
-"""A unique constraint that refuses a write (two requests at the same moment) is a 409."""
+"""What the database refuses: a unique constraint raced past (409), a value it cannot hold (422)."""
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -10,6 +11,7 @@ from sqlmodel import Session
 from service.auth.models import Role, User
 from service.db import get_engine
 from service.errors import install_error_handlers
+from tests.conftest import Api
 
 
 def _user(email: str) -> User:
@@ -51,3 +53,15 @@ def test_a_unique_violation_is_a_conflict_to_retry(twins: TestClient) -> None:
 
 def test_other_integrity_errors_stay_server_errors(twins: TestClient) -> None:
     assert twins.post("/orphan").status_code == 500
+
+
+def test_a_value_the_database_cannot_store_is_refused_with_the_reason(
+    api: Api, committee: dict[str, Any]
+) -> None:
+    # PostgreSQL text cannot hold NUL; schemathesis found this answered 500.
+    response = api.as_(committee["admin"])(
+        "POST", "/committees", json={"name": "Oncology\u0000", "therapeutic_areas": ["oncology"]}
+    )
+    assert response.status_code == 422
+    assert response.json()["error"] == "InvalidInput"
+    assert "NUL" in response.json()["detail"]
