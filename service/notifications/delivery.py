@@ -174,6 +174,11 @@ def _attempt(notification: Notification, senders: "_Senders", settings: Settings
         _record_failure(notification, str(exc), final=last)
         if not last:
             return exc
+    except Exception as exc:
+        # Anything else is a defect of this one notification (say a header it cannot hold):
+        # failing it alone keeps the batch's other outcomes, and retrying would not fix it.
+        log.exception("notification %s could not be delivered", notification.id)
+        _record_failure(notification, f"{type(exc).__name__}: {exc}", final=True)
     else:
         notification.status = DeliveryStatus.sent
         notification.sent_at = utcnow()
@@ -258,7 +263,8 @@ def _email_message(notification: Notification, settings: Settings) -> EmailMessa
     message = EmailMessage()
     message["From"] = settings.smtp_from
     message["To"] = notification.address
-    message["Subject"] = notification.subject
+    # Subjects carry free text (proposal titles): a line break would break the header.
+    message["Subject"] = " ".join(notification.subject.split())
     message["Date"] = format_datetime(utcnow())
     # The same id on every attempt lets mail clients and tests recognise a repeated delivery.
     message["Message-ID"] = _message_id(notification, settings)

@@ -242,3 +242,50 @@ def test_other_database_errors_are_not_retried(monkeypatch: pytest.MonkeyPatch) 
     assert result.state == "FAILURE"
     assert isinstance(result.result, IntegrityError)
     assert len(calls) == 1
+
+
+def test_a_title_with_a_line_break_is_one_subject_line(
+    inbox: Inbox, emails: list[Notification]
+) -> None:
+    # Titles are free text: a line break must not break the header (or inject another one).
+    _set_subject(emails[0].id, "Please revise: CAR-T\nBcc: someone@elsewhere.example")
+    assert deliver_notifications.run(jobs=_jobs(emails)) == ["sent"] * 4
+    subjects = [message["Subject"] for message in inbox.messages]
+    assert subjects[0] == "Please revise: CAR-T Bcc: someone@elsewhere.example"
+    assert all(message["Bcc"] is None for message in inbox.messages)
+
+
+def test_a_notification_that_cannot_be_built_fails_alone(
+    inbox: Inbox, emails: list[Notification]
+) -> None:
+    # Whatever breaks one notification (here an address no header can hold) must not roll
+    # back the batch: the others are sent and recorded, the broken one fails for good.
+    _set_address(emails[1].id, "reviewer@bad\r\n.example")
+    statuses = deliver_notifications.run(jobs=_jobs(emails))
+    assert statuses == ["sent", "failed", "sent", "sent"]
+    broken = stored(emails[1].id)
+    assert broken.status == DeliveryStatus.failed and broken.attempts == 1
+    assert "ValueError" in (broken.last_error or "")
+    assert len(inbox.messages) == 3
+    assert all(stored(row.id).status == DeliveryStatus.sent for row in (emails[0], *emails[2:]))
+
+
+def _set_subject(notification_id: UUID, subject: str) -> None:
+    _update(notification_id, subject=subject)
+
+
+def _set_address(notification_id: UUID, address: str) -> None:
+    _update(notification_id, address=address)
+
+
+def _update(notification_id: UUID, **values: Any) -> None:
+    from sqlalchemy import update
+    from sqlmodel import Session
+
+    from service.db import get_engine
+
+    with Session(get_engine()) as session:
+        session.execute(
+            update(Notification).where(Notification.id == notification_id).values(**values)
+        )
+        session.commit()
