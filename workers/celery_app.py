@@ -5,10 +5,15 @@ from pathlib import Path
 from typing import Any
 
 from celery import Celery, Task
+from kombu.exceptions import OperationalError as BrokerError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 
 from service.admin.broker import connect_heartbeats
 from service.admin.metrics import connect_task_metrics
 from service.config import Settings, get_settings
+from service.errors import EditConflict
 
 
 def _transport_options(settings: Settings) -> dict[str, Any]:
@@ -37,6 +42,38 @@ def backoff_seconds(attempt: int) -> float:
     found by the deadline scan instead (a long countdown outlives Redis' visibility timeout).
     """
     return float(min(2**attempt, 60) * random.uniform(0.5, 1.0))
+
+
+# Failures worth another try: the database or broker briefly gone, or a concurrent change
+# (the retry re-reads the row and finds out what happened).
+TRANSIENT: tuple[type[BaseException], ...] = (
+    OperationalError,
+    BrokerError,
+    RedisConnectionError,
+    ConnectionError,
+    TimeoutError,
+    EditConflict,
+    StaleDataError,
+)
+
+
+def is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, TRANSIENT)
+
+
+def retry_if_transient(task: Task, exc: Exception) -> None:
+    """Retry the whole task after a backoff if `exc` may pass and attempts remain; else return.
+
+    Bounded by STAGE_MAX_ATTEMPTS runs in all (max_retries=None would mean Celery's 3).
+    """
+    retries = task.request.retries or 0
+    attempts = get_settings().stage_max_attempts
+    if is_transient(exc) and retries + 1 < attempts:
+        raise task.retry(
+            exc=exc, countdown=backoff_seconds(retries), max_retries=attempts - 1
+        ) from exc
 
 
 def retry_job(task: Task, job: dict[str, Any]) -> None:

@@ -5,12 +5,10 @@ from typing import Any
 from uuid import UUID
 
 from celery import Task
-from sqlalchemy.exc import DBAPIError, OperationalError
 
-from service.config import get_settings
 from service.db import session_scope
 from service.notifications.delivery import TransientDeliveryError, deliver_batch
-from workers.celery_app import backoff_seconds, celery_app, retry_job
+from workers.celery_app import celery_app, retry_if_transient, retry_job
 
 log = logging.getLogger(__name__)
 
@@ -28,15 +26,10 @@ def deliver_notifications(self: Task, jobs: list[dict[str, Any]]) -> list[str]:
     try:
         with session_scope() as session:
             outcomes = deliver_batch(session=session, notification_ids=ids)
-    except DBAPIError as exc:
-        if not (isinstance(exc, OperationalError) or exc.connection_invalidated):
-            raise
+    except Exception as exc:
         # Nothing of the batch was recorded, so what it sent goes out again: at least once.
-        raise self.retry(
-            exc=exc,
-            countdown=backoff_seconds(self.request.retries or 0),
-            max_retries=get_settings().stage_max_attempts - 1,
-        ) from exc
+        retry_if_transient(self, exc)
+        raise
     statuses = []
     for job, notification_id in zip(jobs, ids, strict=True):
         outcome = outcomes.get(notification_id)

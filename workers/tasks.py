@@ -11,39 +11,16 @@ from typing import Any
 from uuid import UUID
 
 from celery import Task
-from kombu.exceptions import OperationalError as BrokerError
-from redis.exceptions import ConnectionError as RedisConnectionError
-from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.orm.exc import StaleDataError
 
 from service.config import get_settings
 from service.db import session_scope
-from service.errors import EditConflict
 from service.outbox.service import relay
 from service.pipeline.service import STAGES, count_start, record_failure, scan_deadlines
 from service.proposals.service import StageJob
 from service.proposals.workflow import State
-from workers.celery_app import backoff_seconds, celery_app, retry_job
+from workers.celery_app import celery_app, is_transient, retry_if_transient, retry_job
 
 log = logging.getLogger(__name__)
-
-# Failures worth another try: the database or broker briefly gone, or a concurrent change
-# (the retry re-reads the row and finds out what happened).
-TRANSIENT: tuple[type[BaseException], ...] = (
-    OperationalError,
-    BrokerError,
-    RedisConnectionError,
-    ConnectionError,
-    TimeoutError,
-    EditConflict,
-    StaleDataError,
-)
-
-
-def _is_transient(exc: BaseException) -> bool:
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True
-    return isinstance(exc, TRANSIENT)
 
 
 def _job(payload: dict[str, Any]) -> StageJob:
@@ -67,9 +44,10 @@ def _fail(state: State, job: StageJob, error: str, final: bool) -> None:
         log.error("stage %s stalled for proposal %s: %s", state, job.proposal_id, error)
 
 
-def _work_one(task: Task, state: State, payload: dict[str, Any], starts: int | None) -> None:
+def _work_one(
+    task: Task, state: State, payload: dict[str, Any], job: StageJob, starts: int | None
+) -> None:
     """One proposal's stage in its own transaction; a failure is retried or stalls it."""
-    job = _job(payload)
     # Attempts so far: counted in the database, or (if it was down) carried by the message.
     attempts = starts or int(payload.get("attempt", 0)) + 1
     try:
@@ -77,7 +55,7 @@ def _work_one(task: Task, state: State, payload: dict[str, Any], starts: int | N
             STAGES[state](session=session, jobs=[job])
         return
     except Exception as exc:
-        final = not _is_transient(exc) or attempts >= get_settings().stage_max_attempts
+        final = not is_transient(exc) or attempts >= get_settings().stage_max_attempts
         _fail(state, job, f"{state}: {type(exc).__name__}: {exc}", final)
     if not final:
         # The retry travels as a message of its own, after a backoff; if even that cannot be
@@ -85,11 +63,11 @@ def _work_one(task: Task, state: State, payload: dict[str, Any], starts: int | N
         retry_job(task, payload)
 
 
-def _count_starts(state: State, jobs: list[dict[str, Any]]) -> dict[UUID, int] | None:
+def _count_starts(state: State, jobs: list[StageJob]) -> dict[UUID, int] | None:
     """Each waiting job's start count, committed before the work; None if it cannot be."""
     try:
         with session_scope() as session:
-            return count_start(session=session, state=state, jobs=[_job(j) for j in jobs])
+            return count_start(session=session, state=state, jobs=jobs)
     except Exception:  # the database may be down: the work itself meets it and retries
         log.warning("could not count the start of %d %s jobs", len(jobs), state, exc_info=True)
         return None
@@ -98,13 +76,13 @@ def _count_starts(state: State, jobs: list[dict[str, Any]]) -> dict[UUID, int] |
 def _stage_task(state: State) -> Callable[..., None]:
     @celery_app.task(name=f"pipeline.{state}", bind=True)
     def work(self: Task, jobs: list[dict[str, Any]]) -> None:
+        batch = [(payload, _job(payload)) for payload in jobs]
         limit = get_settings().stage_max_attempts
-        starts = _count_starts(state, jobs)
+        starts = _count_starts(state, [job for _, job in batch])
         if starts is not None:
             # A job started more than `limit` times never finished: each start killed its
             # worker (out of memory, a crash), so Celery redelivered it. Stop it here.
-            for payload in jobs:
-                job = _job(payload)
+            for _, job in batch:
                 if starts.get(job.proposal_id, 0) > limit:
                     _fail(
                         state,
@@ -114,21 +92,20 @@ def _stage_task(state: State) -> Callable[..., None]:
                         final=True,
                     )
             # The others are no longer waiting for this stage: nothing to do for them.
-            jobs = [j for j in jobs if 0 < starts.get(_job(j).proposal_id, 0) <= limit]
+            batch = [(p, job) for p, job in batch if 0 < starts.get(job.proposal_id, 0) <= limit]
         # The whole batch in one transaction is the fast path. After a failure, or if any job
         # was started before without finishing, each proposal is worked on its own so one bad
         # proposal (even one that kills its worker) never holds back the others.
-        if jobs and (starts is None or all(starts[_job(j).proposal_id] == 1 for j in jobs)):
+        if batch and (starts is None or all(starts[job.proposal_id] == 1 for _, job in batch)):
             try:
                 # No autoflush: the batch's changes go out together at commit.
                 with session_scope() as session, session.no_autoflush:
-                    STAGES[state](session=session, jobs=[_job(payload) for payload in jobs])
+                    STAGES[state](session=session, jobs=[job for _, job in batch])
                 return
             except Exception:
-                log.info("batch of %d %s jobs failed; working them one by one", len(jobs), state)
-        for payload in jobs:
-            starts_of = starts.get(_job(payload).proposal_id) if starts is not None else None
-            _work_one(self, state, payload, starts_of)
+                log.info("batch of %d %s jobs failed; working them one by one", len(batch), state)
+        for payload, job in batch:
+            _work_one(self, state, payload, job, starts.get(job.proposal_id) if starts else None)
 
     work.__doc__ = f"Work the {state} stage of a batch of submitted proposal versions."
     return work
@@ -145,13 +122,7 @@ def _retrying(task: Task, work: Callable[[Any], object], what: str) -> None:
         with session_scope() as session:
             work(session)
     except Exception as exc:
-        retries = task.request.retries or 0
-        attempts = get_settings().stage_max_attempts
-        if _is_transient(exc) and retries + 1 < attempts:
-            # max_retries=None would mean Celery's default of 3, not "unbounded".
-            raise task.retry(
-                exc=exc, countdown=backoff_seconds(retries), max_retries=attempts - 1
-            ) from exc
+        retry_if_transient(task, exc)
         log.exception("%s failed for good", what)
         raise
 

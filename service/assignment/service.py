@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import func, insert
+from sqlalchemy import func, insert, tuple_
 from sqlmodel import Session, col, select
 
 from service.assignment.conflicts import check_pair, explain_conflicts
@@ -282,22 +282,22 @@ def staff_waiting(*, session: Session, committee_id: UUID) -> Staffing:
     if not proposals:
         return Staffing(0, [], {})
     reviewers = _reviewers(session, committee)
+    reviewer_users = {
+        u.id: u
+        for u in session.exec(select(User).where(col(User.id).in_([r.id for r in reviewers])))
+    }
     recorded = _recorded(session, [r.id for r in reviewers])
-    reinvited = _Invitations(session)
+    applicants = _Applicants.load(session, proposals)
+    reinvited = _Invitations(session, reviewer_users)
     assigned = _reinvite_previous_reviewers(
-        session, proposals, committee, reviewers, recorded, reinvited
+        session, proposals, committee, reviewers, recorded, applicants, reinvited
     )
     if assigned:
         reinvited.write()  # the queries below must count the re-invited reviewers
         reviewers = _reviewers(session, committee)  # their loads changed
     current = _on_version(session, proposals)
-    applicants = _Applicants.load(session, proposals)
     profiles = [_profile(p, committee, current[p.id], applicants) for p in proposals]
     plan = plan_assignments(profiles, reviewers, recorded)
-    reviewer_users = {
-        u.id: u
-        for u in session.exec(select(User).where(col(User.id).in_([r.id for r in reviewers])))
-    }
     by_proposal: dict[UUID, list[ProposedAssignment]] = {}
     for chosen in plan.assignments:
         by_proposal.setdefault(chosen.proposal_id, []).append(chosen)
@@ -341,7 +341,8 @@ def _reinvite_previous_reviewers(
     committee: Committee,
     reviewers: Sequence[ReviewerProfile],
     recorded: Sequence[RecordedConflict],
-    invitations: "_Invitations",
+    applicants: _Applicants,
+    invitations: _Invitations,
 ) -> int:
     """A revised version goes back to the reviewers of the last one where they are still free.
 
@@ -350,19 +351,23 @@ def _reinvite_previous_reviewers(
     revised = [p for p in proposals if p.version > 1]
     if not revised:
         return 0
-    applicants = _Applicants.load(session, revised)
     by_id = {r.id: r for r in reviewers}
     capacity = {r.id: r.capacity_remaining for r in reviewers}
     current = _on_version(session, revised)
+    # Who reviewed each one's previous version, for the whole batch in one query.
+    reviewed: dict[UUID, list[UUID]] = {p.id: [] for p in revised}
+    for proposal_id, reviewer_id in session.exec(
+        select(Assignment.proposal_id, Assignment.reviewer_id).where(
+            tuple_(col(Assignment.proposal_id), col(Assignment.proposal_version)).in_(
+                [(p.id, p.version - 1) for p in revised]
+            ),
+            Assignment.status == AssignmentStatus.submitted,
+        )
+    ):
+        reviewed[proposal_id].append(reviewer_id)
     invited = 0
     for proposal in revised:
-        earlier = session.exec(
-            select(Assignment.reviewer_id).where(
-                Assignment.proposal_id == proposal.id,
-                Assignment.proposal_version == proposal.version - 1,
-                Assignment.status == AssignmentStatus.submitted,
-            )
-        ).all()
+        earlier = reviewed[proposal.id]
         profile = _profile(proposal, committee, current[proposal.id], applicants)
         chosen = [
             _chosen_without_solver(

@@ -127,29 +127,22 @@ def scan_deadlines(*, session: Session) -> dict[str, int]:
         if seconds is None:
             continue
         late = now - timedelta(seconds=seconds)
-        stuck = session.exec(
-            select(Proposal.id, Proposal.version).where(
-                Proposal.state == state,
+        # One guarded UPDATE (no optimistic-lock bump) takes them all: a proposal a worker
+        # moved meanwhile no longer matches, so the scan never conflicts with the stage itself.
+        stuck = session.execute(
+            update(Proposal)
+            .where(
+                col(Proposal.state) == state,
                 col(Proposal.stalled_at).is_(None),
-                Proposal.state_entered_at < late,
-                Proposal.updated_at < late,
+                col(Proposal.state_entered_at) < late,
+                col(Proposal.updated_at) < late,
             )
+            .values(updated_at=now)
+            .returning(col(Proposal.id), col(Proposal.version))
+            .execution_options(synchronize_session=False)
         ).all()
-        for proposal_id, version in stuck:
-            # A guarded plain UPDATE (no optimistic-lock bump): if a worker moved the proposal
-            # meanwhile it matches nothing, and the scan never conflicts with the stage itself.
-            touched = session.execute(
-                update(Proposal)
-                .where(
-                    col(Proposal.id) == proposal_id,
-                    col(Proposal.state) == state,
-                    col(Proposal.version) == version,
-                )
-                .values(updated_at=now)
-            )
-            if touched.rowcount:  # type: ignore[attr-defined]
-                queue_stage(session=session, state=state, jobs=[StageJob(proposal_id, version)])
-                done["redriven"] += 1
+        queue_stage(session=session, state=state, jobs=[StageJob(i, v) for i, v in stuck])
+        done["redriven"] += len(stuck)
     remind_before = timedelta(hours=settings.reminder_hours_before_due)
     # One query for the assignments with their proposals and reviewers, one insert for all.
     due_soon = session.exec(
