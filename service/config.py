@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     review_days: int = Field(default=14, ge=1, description="time a reviewer has for a review")
     reminder_hours_before_due: int = Field(default=48, ge=1)
     deadline_scan_seconds: int = Field(default=60, ge=1)
+    # A proposal in review whose quorum is in, or with a reviewer's slot empty, and quiet this
+    # long has lost its quorum check or replacement (the broker lost it): the scan queues both.
+    job_lost_after_seconds: int = Field(default=300, ge=1)
     # A pipeline stage that failed this many times is marked stalled for an admin to re-drive.
     stage_max_attempts: int = Field(default=5, ge=1)
     # Outgoing e-mail; with no SMTP_HOST, e-mail notifications stay stored and are marked sent

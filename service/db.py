@@ -4,14 +4,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
-from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy import DateTime, Engine, Insert, Table, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.sql import Select
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, Session, SQLModel
 
 from service.config import get_settings
+from service.errors import EditConflict
 
 # Stable constraint names, so that Alembic can drop and alter them on every backend.
 SQLModel.metadata.naming_convention = {
@@ -102,3 +106,46 @@ def session_scope() -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def flush_or_conflict(session: Session, what: str) -> None:
+    """Flush; a row changed meanwhile by someone else (optimistic lock) becomes EditConflict.
+
+    The caller's unit of work (the request or the task) rolls back; services never do.
+    """
+    try:
+        session.flush()
+    except StaleDataError:
+        raise EditConflict(f"{what} was changed by someone else; reload it and try again") from None
+
+
+Q = TypeVar("Q", bound=Select[Any])
+
+# What differs between PostgreSQL (production) and SQLite (the zero-setup default), in one place.
+
+
+def _is_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def skip_locked(session: Session, query: Q, **of: Any) -> Q:
+    """Lock the rows read so a concurrent worker skips them (PostgreSQL); SQLite serialises."""
+    if _is_postgresql(session):
+        return query.with_for_update(skip_locked=True, **of)
+    return query
+
+
+def relaxed_commit(session: Session) -> None:
+    """Let this transaction commit without waiting for the WAL flush (PostgreSQL only).
+
+    For bookkeeping whose loss in a database crash only repeats work every task tolerates
+    (a start count, a "sent" mark): it saves a disk round trip per transaction.
+    """
+    if _is_postgresql(session):
+        session.execute(text("SET LOCAL synchronous_commit = off"))
+
+
+def insert_new_only(session: Session, table: Table, unique: list[str]) -> Insert:
+    """An INSERT that skips rows whose `unique` columns already exist (ON CONFLICT DO NOTHING)."""
+    dialect = postgresql if _is_postgresql(session) else sqlite
+    return dialect.insert(table).on_conflict_do_nothing(index_elements=unique)

@@ -14,23 +14,13 @@ from service.auth.router import router as auth_router
 from service.committees.router import router as committees_router
 from service.db import get_engine
 from service.errors import install_error_handlers
+from service.jobs import broker_problem
 from service.notifications.webhooks import router as webhooks_router
 from service.organisations.router import router as organisations_router
 from service.proposals.router import router as proposals_router
 from service.reviews.router import router as reviews_router
 
 API_PREFIX = "/api/v1"
-
-
-def _broker_reachable() -> str | None:
-    from workers.celery_app import celery_app
-
-    try:
-        with celery_app.connection_for_write() as connection:
-            connection.ensure_connection(max_retries=1, timeout=2)
-    except Exception as exc:  # any failure means not ready
-        return f"{type(exc).__name__}: {exc}"
-    return None
 
 
 def create_app() -> FastAPI:
@@ -73,7 +63,7 @@ def create_app() -> FastAPI:
                 connection.execute(text("SELECT 1"))
         except Exception as exc:  # any failure means not ready
             problems["database"] = f"{type(exc).__name__}: {exc}"
-        broker = _broker_reachable()
+        broker = broker_problem()
         if broker:
             problems["broker"] = broker
         if problems:

@@ -1,7 +1,6 @@
-"""The Celery app, configured from the service's settings."""
+"""The workers' Celery app: the sending app of service/jobs.py plus delivery and beat settings."""
 
 import random
-from pathlib import Path
 from typing import Any
 
 from celery import Celery, Task
@@ -14,25 +13,7 @@ from service.admin.broker import connect_heartbeats
 from service.admin.metrics import connect_task_metrics
 from service.config import Settings, get_settings
 from service.errors import EditConflict
-
-
-def _transport_options(settings: Settings) -> dict[str, Any]:
-    if settings.broker_url.startswith("filesystem"):
-        # The zero-setup broker: one local folder carries messages between processes.
-        folder = Path(settings.broker_folder).resolve()
-        (folder / "processed").mkdir(parents=True, exist_ok=True)
-        return {
-            "data_folder_in": str(folder),
-            "data_folder_out": str(folder),
-            "processed_folder": str(folder / "processed"),
-            "control_folder": str(folder / "control"),
-            "store_processed": False,
-        }
-    return {
-        "visibility_timeout": settings.broker_visibility_timeout_seconds,
-        "socket_connect_timeout": 2,
-        "socket_timeout": 5,
-    }
+from service.jobs import Job, make_celery
 
 
 def backoff_seconds(attempt: int) -> float:
@@ -84,20 +65,11 @@ def retry_job(task: Task, job: dict[str, Any]) -> None:
     )
 
 
-def make_celery(settings: Settings) -> Celery:
-    app = Celery(
-        "committee",
-        broker=settings.broker_url,
-        include=["workers.tasks", "workers.notification_tasks"],
-    )
+def make_worker_app(settings: Settings) -> Celery:
+    """The sending app's configuration plus what only workers and beat need."""
+    app = make_celery(settings)
     app.conf.update(
-        broker_transport_options=_transport_options(settings),
-        broker_connection_timeout=2,
-        broker_connection_retry_on_startup=True,
-        task_serializer="json",
-        accept_content=["json"],
-        # The database is the source of truth; Celery results are never read.
-        task_ignore_result=True,
+        include=["workers.tasks", "workers.notification_tasks"],
         # At-least-once delivery: tasks are acknowledged only after they finish.
         task_acks_late=True,
         task_reject_on_worker_lost=True,
@@ -107,11 +79,11 @@ def make_celery(settings: Settings) -> Celery:
         worker_hijack_root_logger=False,
         beat_schedule={
             "relay-outbox": {
-                "task": "outbox.relay",
+                "task": Job.relay_outbox.value,
                 "schedule": float(settings.outbox_resend_seconds),
             },
             "scan-deadlines": {
-                "task": "deadlines.scan",
+                "task": Job.scan_deadlines.value,
                 "schedule": float(settings.deadline_scan_seconds),
             },
         },
@@ -119,7 +91,7 @@ def make_celery(settings: Settings) -> Celery:
     return app
 
 
-celery_app = make_celery(get_settings())
+celery_app = make_worker_app(get_settings())
 # Heartbeats for the admins' queue view and task metrics for Prometheus (service/admin).
 connect_heartbeats()
 connect_task_metrics()

@@ -7,13 +7,14 @@ from uuid import UUID
 from celery import Task
 
 from service.db import session_scope
+from service.jobs import Job
 from service.notifications.delivery import TransientDeliveryError, deliver_batch
 from workers.celery_app import celery_app, retry_if_transient, retry_job
 
 log = logging.getLogger(__name__)
 
 
-@celery_app.task(name="notifications.deliver", bind=True)
+@celery_app.task(name=Job.deliver_notifications, bind=True)
 def deliver_notifications(self: Task, jobs: list[dict[str, Any]]) -> list[str]:
     """Deliver a batch of stored notifications in one transaction; returns their statuses.
 

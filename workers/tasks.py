@@ -14,10 +14,12 @@ from celery import Task
 
 from service.config import get_settings
 from service.db import session_scope
+from service.jobs import Job
 from service.outbox.service import relay
-from service.pipeline.service import STAGES, count_start, record_failure, scan_deadlines
-from service.proposals.service import StageJob
-from service.proposals.workflow import State
+from service.workflow.deadlines import scan_deadlines
+from service.workflow.moves import STAGE_JOBS, StageJob
+from service.workflow.stages import count_start, record_failure, work_stage
+from service.workflow.table import State
 from workers.celery_app import celery_app, is_transient, retry_if_transient, retry_job
 
 log = logging.getLogger(__name__)
@@ -31,16 +33,15 @@ def _fail(state: State, job: StageJob, error: str, final: bool) -> None:
     """Record a failed start on the proposal; a final one stalls it for an admin."""
     try:
         with session_scope() as session:
-            record_failure(
-                session=session,
-                proposal_id=job.proposal_id,
-                version=job.version,
-                error=error,
-                final=final,
+            recorded = record_failure(
+                session=session, state=state, job=job, error=error, final=final
             )
     except Exception:  # the database may be the thing that is down
         log.exception("could not record the failure of %s for %s", state, job.proposal_id)
-    if final:
+        return
+    if not recorded:
+        log.info("%s failed for %s, which has moved on: nothing recorded", state, job.proposal_id)
+    elif final:
         log.error("stage %s stalled for proposal %s: %s", state, job.proposal_id, error)
 
 
@@ -52,7 +53,7 @@ def _work_one(
     attempts = starts or int(payload.get("attempt", 0)) + 1
     try:
         with session_scope() as session:
-            STAGES[state](session=session, jobs=[job])
+            work_stage(session=session, state=state, jobs=[job])
         return
     except Exception as exc:
         final = not is_transient(exc) or attempts >= get_settings().stage_max_attempts
@@ -74,7 +75,7 @@ def _count_starts(state: State, jobs: list[StageJob]) -> dict[UUID, int] | None:
 
 
 def _stage_task(state: State) -> Callable[..., None]:
-    @celery_app.task(name=f"pipeline.{state}", bind=True)
+    @celery_app.task(name=STAGE_JOBS[state], bind=True)
     def work(self: Task, jobs: list[dict[str, Any]]) -> None:
         batch = [(payload, _job(payload)) for payload in jobs]
         limit = get_settings().stage_max_attempts
@@ -100,7 +101,7 @@ def _stage_task(state: State) -> Callable[..., None]:
             try:
                 # No autoflush: the batch's changes go out together at commit.
                 with session_scope() as session, session.no_autoflush:
-                    STAGES[state](session=session, jobs=[job for _, job in batch])
+                    work_stage(session=session, state=state, jobs=[job for _, job in batch])
                 return
             except Exception:
                 log.info("batch of %d %s jobs failed; working them one by one", len(batch), state)
@@ -127,7 +128,7 @@ def _retrying(task: Task, work: Callable[[Any], object], what: str) -> None:
         raise
 
 
-@celery_app.task(name="assignment.replace", bind=True)
+@celery_app.task(name=Job.replace_reviewers, bind=True)
 def replace_reviewers(self: Task, proposal_id: str, outbox_id: str | None = None) -> None:
     """Find reviewers for the slots of a proposal left by declines or overdue reviews."""
     from service.assignment.service import fill_vacancies
@@ -139,7 +140,7 @@ def replace_reviewers(self: Task, proposal_id: str, outbox_id: str | None = None
     )
 
 
-@celery_app.task(name="reviews.check_quorum", bind=True)
+@celery_app.task(name=Job.check_quorum, bind=True)
 def check_quorum(self: Task, proposal_id: str, outbox_id: str | None = None) -> None:
     """Aggregate the reviews and move to deliberation once the quorum is in."""
     from service.reviews.service import check_quorum as reach_quorum
@@ -151,13 +152,13 @@ def check_quorum(self: Task, proposal_id: str, outbox_id: str | None = None) -> 
     )
 
 
-@celery_app.task(name="outbox.relay")
+@celery_app.task(name=Job.relay_outbox)
 def relay_outbox() -> int:
     """Send outbox rows that were not sent right after their commit."""
     return relay(older_than=timedelta(seconds=get_settings().outbox_resend_seconds))
 
 
-@celery_app.task(name="deadlines.scan")
+@celery_app.task(name=Job.scan_deadlines)
 def deadlines() -> dict[str, int]:
     """Re-drive stuck automated stages, remind and replace late reviewers, escalate."""
     with session_scope() as session:

@@ -6,7 +6,7 @@ from uuid import UUID
 from sqlmodel import SQLModel
 
 from service.assignment.models import AssignmentStatus
-from service.proposals.workflow import State
+from service.workflow.table import State
 
 
 class StateQueue(SQLModel):

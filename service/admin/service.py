@@ -27,10 +27,11 @@ from service.auth.models import Role, User
 from service.config import get_settings
 from service.db import utcnow
 from service.errors import EditConflict
+from service.jobs import queue_names
 from service.outbox.models import OutboxMessage
-from service.pipeline.service import redrive
 from service.proposals.models import Proposal, Transition
-from service.proposals.workflow import State, Tag, has_tag
+from service.workflow.stages import redrive
+from service.workflow.table import State, Tag, has_tag
 
 THROUGHPUT_WINDOW = timedelta(hours=1)
 # The history event of an admin's re-drive (not a state change: from and to are the same).
@@ -41,12 +42,6 @@ LIST_LIMIT = 50
 
 def _age(now: datetime, then: datetime | None) -> float | None:
     return None if then is None else round((now - then).total_seconds(), 3)
-
-
-def _broker_queues() -> list[str]:
-    from workers.celery_app import celery_app  # the worker package imports the service
-
-    return [str(celery_app.conf.task_default_queue)]
 
 
 def _states(session: Session, now: datetime) -> list[StateQueue]:
@@ -202,7 +197,7 @@ def queue_view(*, session: Session) -> QueueView:
         generated_at=now,
         throughput_window_seconds=int(THROUGHPUT_WINDOW.total_seconds()),
         states=_states(session, now),
-        broker=queue_depths(settings=settings, queues=_broker_queues()),
+        broker=queue_depths(settings=settings, queues=queue_names()),
         workers=live_workers(settings=settings),
         outbox=_outbox(session, now),
         stalled=_troubled(session, now, stalled=True),

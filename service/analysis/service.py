@@ -7,16 +7,17 @@ from uuid import UUID, uuid4
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
+from service import policy
 from service.analysis.models import ProspectReportRecord
 from service.analysis.prospect import analyse, applicant_summary
 from service.analysis.report import ProspectInput, ProspectReport
-from service.auth.models import Role, User
+from service.auth.models import User
 from service.db import utcnow
 from service.errors import NotFound
 from service.proposals.models import ProposalVersion
-from service.proposals.service import Move, StageJob, awaiting, get_visible, move_all
 from service.proposals.vocabulary import Modality, Phase, TherapeuticArea
-from service.proposals.workflow import Actor, Event, State
+from service.workflow.moves import Move, StageJob, awaiting, move_all
+from service.workflow.table import Actor, Event, State
 
 
 def prospect_input(snapshot: dict[str, Any], current_year: int) -> ProspectInput:
@@ -73,7 +74,10 @@ def run_analysis(*, session: Session, jobs: Sequence[StageJob]) -> None:
 
 def read_analysis(*, session: Session, user: User, proposal_id: UUID) -> dict[str, Any]:
     """The latest report: in full for the committee and admins, a summary for the applicant."""
-    proposal = get_visible(session=session, user=user, proposal_id=proposal_id)
+    found = policy.access(
+        session=session, user=user, proposal_id=proposal_id, action=policy.Action.read
+    )
+    proposal = found.proposal
     record = session.exec(
         select(ProspectReportRecord)
         .where(ProspectReportRecord.proposal_id == proposal.id)
@@ -82,7 +86,7 @@ def read_analysis(*, session: Session, user: User, proposal_id: UUID) -> dict[st
     if record is None:
         raise NotFound(f"proposal {proposal_id} has no prospect analysis yet")
     report = ProspectReport.model_validate(record.report)
-    if user.role == Role.applicant:
+    if not found.may(policy.Action.read_analysis_report):
         return {
             "proposal_version": record.proposal_version,
             "summary": applicant_summary(report).model_dump(mode="json"),

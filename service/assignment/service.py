@@ -14,28 +14,28 @@ from uuid import UUID, uuid4
 from sqlalchemy import func, insert, tuple_
 from sqlmodel import Session, col, select
 
+from service import policy
 from service.assignment.conflicts import check_pair, explain_conflicts
 from service.assignment.models import OPEN_STATUSES, Assignment, AssignmentStatus, ConflictRecord
 from service.assignment.profiles import ProposalProfile, RecordedConflict, ReviewerProfile
 from service.assignment.solver import AssignmentPlan, ProposedAssignment, plan_assignments
 from service.auth.models import User
 from service.committees.models import Committee, MemberRole
-from service.committees.service import chaired_by, members
+from service.committees.service import members
 from service.config import get_settings
-from service.db import utcnow
-from service.errors import Conflict, Forbidden, InvalidInput
+from service.db import skip_locked, utcnow
+from service.errors import Conflict, InvalidInput
 from service.notifications.service import Notice, notify_all
 from service.organisations.models import Organisation
 from service.proposals.models import Proposal
-from service.proposals.service import Move, get_visible, move, move_all
-from service.proposals.workflow import Actor, Event, GuardContext, State
+from service.workflow.moves import Move, move, move_all
+from service.workflow.table import Actor, Event, GuardContext, State
 
 # Statuses that hold a slot of the version's k reviewers (a submitted review keeps its slot).
 _HOLDING = (*OPEN_STATUSES, AssignmentStatus.submitted)
 # Proposals staffed per solver run; more wait for the next run of the stage.
 BATCH_SIZE = 5000
 # The task that fills the slots left by a decline or an overdue review (fill_vacancies).
-REPLACE_TASK = "assignment.replace"
 
 
 @dataclass(frozen=True)
@@ -275,9 +275,8 @@ def staff_waiting(*, session: Session, committee_id: UUID) -> Staffing:
         .order_by(col(Proposal.state_entered_at))
         .limit(BATCH_SIZE)
     )
-    if session.get_bind().dialect.name == "postgresql":
-        # Concurrent runs take disjoint batches instead of staffing the same proposals twice.
-        query = query.with_for_update(skip_locked=True, of=Proposal)
+    # Concurrent runs take disjoint batches instead of staffing the same proposals twice.
+    query = skip_locked(session, query, of=Proposal)
     proposals = list(session.exec(query))
     if not proposals:
         return Staffing(0, [], {})
@@ -412,9 +411,9 @@ def fill_vacancies(*, session: Session, proposal_id: UUID) -> int:
 
 
 def _chaired(session: Session, user: User, proposal_id: UUID) -> tuple[Proposal, Committee]:
-    proposal = get_visible(session=session, user=user, proposal_id=proposal_id)
-    if proposal.committee_id not in chaired_by(session=session, user_id=user.id):
-        raise Forbidden("only the chair of the proposal's committee may manage its reviewers")
+    proposal = policy.access(
+        session=session, user=user, proposal_id=proposal_id, action=policy.Action.manage_reviewers
+    ).proposal
     committee = session.get(Committee, proposal.committee_id)
     assert committee is not None
     return proposal, committee

@@ -5,6 +5,7 @@ from uuid import UUID
 
 from sqlmodel import Session, col, func, select
 
+from service import policy
 from service.auth.models import Role, User
 from service.committees.models import (
     Committee,
@@ -39,10 +40,10 @@ def create_committee(*, session: Session, data: CommitteeCreate) -> Committee:
 
 
 def get_committee(*, session: Session, user: User, committee_id: UUID) -> Committee:
-    """The committee, for an admin or one of its chairs; NotFound for anybody else."""
+    """The committee, for an admin or one of its members (its rubric); NotFound for others."""
     committee = session.get(Committee, committee_id)
-    if committee is None or (
-        user.role != Role.admin and committee_id not in chaired_by(session=session, user_id=user.id)
+    if committee is None or not policy.committee_readable(
+        session=session, user=user, committee_id=committee_id
     ):
         raise NotFound(f"no committee {committee_id}")
     return committee
@@ -166,14 +167,6 @@ def to_public(*, session: Session, committee: Committee) -> CommitteePublic:
             "reviewer_ids": [s.user_id for s in seats if s.role == MemberRole.reviewer],
         },
     )
-
-
-def chaired_by(*, session: Session, user_id: UUID) -> list[UUID]:
-    """Ids of the committees `user_id` chairs."""
-    query = select(CommitteeMembership.committee_id).where(
-        CommitteeMembership.user_id == user_id, CommitteeMembership.role == MemberRole.chair
-    )
-    return list(session.exec(query))
 
 
 def routing(*, session: Session) -> dict[str, Committee]:

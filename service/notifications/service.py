@@ -9,17 +9,16 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from service.auth.models import User
-from service.db import utcnow
+from service.db import insert_new_only, utcnow
+from service.jobs import Job
 from service.notifications.models import Channel, DeliveryStatus, Notification, Webhook
 from service.outbox.service import enqueue_all
+from service.policy import APPLICANT_EVENTS
 from service.proposals.models import Proposal
 
-DELIVER_TASK = "notifications.deliver"
 # Rows per INSERT statement, well under the databases' bound-parameter limits.
 _ROWS_PER_INSERT = 500
 
@@ -27,10 +26,8 @@ _ROWS_PER_INSERT = 500
 def _insert_new(session: Session, rows: list[dict[str, Any]]) -> list[UUID]:
     """Insert the rows whose dedupe_key is new; the ids of those inserted."""
     table = Notification.__table__  # type: ignore[attr-defined]
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = (
-        insert(table)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        insert_new_only(session, table, ["dedupe_key"])
         # rowcount is -1 for this statement on psycopg 3: ask for the inserted ids instead.
         .returning(table.c.id)
     )
@@ -130,7 +127,7 @@ def notify_all(*, session: Session, notices: Sequence[Notice]) -> int:
                 "address": hook.url,
             }
             for hook in hooks.get(proposal.organisation_id, [])
-            if not hook.events or notice.event in hook.events
+            if notice.event in APPLICANT_EVENTS and (not hook.events or notice.event in hook.events)
         ]
     created: list[UUID] = []
     for start in range(0, len(rows), _ROWS_PER_INSERT):
@@ -143,7 +140,7 @@ def queue_deliveries(*, session: Session, notification_ids: Sequence[UUID]) -> N
     """Queue the delivery of stored notifications (batched, up to 100 per message)."""
     enqueue_all(
         session=session,
-        task=DELIVER_TASK,
+        task=Job.deliver_notifications,
         payloads=[{"notification_id": str(i)} for i in notification_ids],
         batched=True,
     )

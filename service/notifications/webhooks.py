@@ -15,10 +15,11 @@ from fastapi import APIRouter
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator
 from sqlmodel import Session, col, select
 
-from service.auth.models import Role, User
+from service import policy
+from service.auth.models import User
 from service.config import get_settings
 from service.deps import CurrentUser, SessionDep
-from service.errors import Forbidden, InvalidInput, NotFound
+from service.errors import InvalidInput, NotFound
 from service.notifications.models import Webhook
 from service.notifications.targets import WebhookTargetRefused, check_webhook_target
 
@@ -74,22 +75,16 @@ class WebhookCreated(WebhookPublic):
     secret: str
 
 
-def _require_applicant_or_admin(user: User) -> None:
-    if user.role not in (Role.applicant, Role.admin):
-        raise Forbidden("only applicants and administrators manage webhooks")
-
-
 def register_webhook(*, session: Session, user: User, data: WebhookCreate) -> Webhook:
     """Register a webhook for the applicant's own organisation, with a new signing secret."""
-    if user.role != Role.applicant or user.organisation_id is None:
-        raise Forbidden("only applicants register webhooks, for their own organisation")
+    organisation_id = policy.applicant_organisation(user, "register webhooks")
     url = str(data.url)
     try:
         check_webhook_target(url, get_settings())
     except WebhookTargetRefused as refused:
         raise InvalidInput(str(refused), field="url") from refused
     webhook = Webhook(
-        organisation_id=user.organisation_id,
+        organisation_id=organisation_id,
         url=url,
         events=data.events,
         secret="whsec_" + secrets.token_urlsafe(32),
@@ -101,10 +96,10 @@ def register_webhook(*, session: Session, user: User, data: WebhookCreate) -> We
 
 def list_webhooks(*, session: Session, user: User) -> list[Webhook]:
     """Active webhooks: the applicant's organisation's, or every organisation's for an admin."""
-    _require_applicant_or_admin(user)
+    scope = policy.webhook_scope(user)
     query = select(Webhook).where(col(Webhook.active).is_(True))
-    if user.role == Role.applicant:
-        query = query.where(Webhook.organisation_id == user.organisation_id)
+    if scope is not None:
+        query = query.where(Webhook.organisation_id == scope)
     return list(session.exec(query.order_by(col(Webhook.created_at), col(Webhook.id))))
 
 
@@ -113,12 +108,12 @@ def remove_webhook(*, session: Session, user: User, webhook_id: UUID) -> None:
 
     Another organisation's webhook answers 404, as if it did not exist.
     """
-    _require_applicant_or_admin(user)
+    scope = policy.webhook_scope(user)
     webhook = session.get(Webhook, webhook_id)
     if (
         webhook is None
         or not webhook.active
-        or (user.role == Role.applicant and webhook.organisation_id != user.organisation_id)
+        or (scope is not None and webhook.organisation_id != scope)
     ):
         raise NotFound(f"webhook {webhook_id} not found")
     webhook.active = False

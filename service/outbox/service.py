@@ -16,6 +16,7 @@ from sqlalchemy import Row, Table, event, insert, select, text, update
 from sqlmodel import Session
 
 from service.db import get_engine, utcnow
+from service.jobs import Job, send
 from service.outbox.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ BATCH_SIZE = 100
 _CHUNK = 1000
 
 
-def enqueue(*, session: Session, task: str, batched: bool = False, **payload: Any) -> UUID:
+def enqueue(*, session: Session, task: Job, batched: bool = False, **payload: Any) -> UUID:
     """Write a job for `task`; it is sent to the workers only if the transaction commits.
 
     A batched task receives `jobs=[payload, ...]` (up to BATCH_SIZE at once) instead of one
@@ -40,7 +41,7 @@ def enqueue(*, session: Session, task: str, batched: bool = False, **payload: An
 
 
 def enqueue_all(
-    *, session: Session, task: str, payloads: Sequence[dict[str, Any]], batched: bool = False
+    *, session: Session, task: Job, payloads: Sequence[dict[str, Any]], batched: bool = False
 ) -> list[UUID]:
     """`enqueue` for many jobs of one task (a worker's batch), in one INSERT statement."""
     if not payloads:
@@ -48,7 +49,7 @@ def enqueue_all(
     now = utcnow()
     ids = [uuid4() for _ in payloads]
     rows = [
-        {"id": i, "task": task, "payload": payload, "batched": batched, "created_at": now}
+        {"id": i, "task": task.value, "payload": payload, "batched": batched, "created_at": now}
         for i, payload in zip(ids, payloads, strict=True)
     ]
     # A Core insert: ORM objects cost more to build than the row costs to write, and nothing
@@ -110,8 +111,6 @@ def relay(*, ids: list[UUID] | None = None, older_than: timedelta | None = None)
 
 def _relay_chunk(*, ids: list[UUID] | None, older_than: timedelta | None) -> tuple[int, bool]:
     """Send up to _CHUNK rows in one transaction; False as second value if the broker failed."""
-    from workers.celery_app import celery_app  # the worker package imports the service
-
     sent: list[UUID] = []
     complete = True
     with Session(get_engine()) as session:
@@ -141,7 +140,7 @@ def _relay_chunk(*, ids: list[UUID] | None, older_than: timedelta | None) -> tup
             else:
                 kwargs = {**first.payload, "outbox_id": str(first.id)}
             try:
-                celery_app.send_task(first.task, kwargs=kwargs, task_id=str(first.id), retry=False)
+                send(Job(first.task), kwargs=kwargs, task_id=str(first.id))
             except Exception as exc:  # any broker failure: leave the rows for the sweeper
                 error = f"{type(exc).__name__}: {exc}"[:2000]
                 _mark(session, [m.id for m in batch], last_error=error)

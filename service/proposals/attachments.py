@@ -9,6 +9,7 @@ from uuid import UUID
 
 from sqlmodel import Session, col, select
 
+from service import policy
 from service.auth.models import User
 from service.config import get_settings
 from service.errors import (
@@ -19,8 +20,7 @@ from service.errors import (
     UnsupportedMediaType,
 )
 from service.proposals.models import Attachment
-from service.proposals.service import get_own, get_visible
-from service.proposals.workflow import Tag, has_tag
+from service.workflow.table import Tag, has_tag
 
 _CHUNK = 1024 * 1024
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .doc/.xls/.ppt container
@@ -112,7 +112,9 @@ def add(
     *, session: Session, user: User, proposal_id: UUID, filename: str, stream: BinaryIO
 ) -> Attachment:
     """Attach a file to a proposal that waits for its applicant."""
-    proposal = get_own(session=session, user=user, proposal_id=proposal_id)
+    proposal = policy.access(
+        session=session, user=user, proposal_id=proposal_id, action=policy.Action.edit
+    ).proposal
     if not has_tag(proposal.state, Tag.applicant_action):
         raise InvalidTransition(
             f"files cannot be attached to a proposal in state {proposal.state}",
@@ -151,13 +153,17 @@ def add(
 
 
 def list_for(*, session: Session, user: User, proposal_id: UUID) -> list[Attachment]:
-    get_visible(session=session, user=user, proposal_id=proposal_id)
+    policy.access(
+        session=session, user=user, proposal_id=proposal_id, action=policy.Action.read_documents
+    )
     query = select(Attachment).where(Attachment.proposal_id == proposal_id)
     return list(session.exec(query.order_by(col(Attachment.created_at))))
 
 
 def get(*, session: Session, user: User, proposal_id: UUID, attachment_id: UUID) -> Attachment:
-    get_visible(session=session, user=user, proposal_id=proposal_id)
+    policy.access(
+        session=session, user=user, proposal_id=proposal_id, action=policy.Action.read_documents
+    )
     attachment = session.get(Attachment, attachment_id)
     if attachment is None or attachment.proposal_id != proposal_id:
         raise NotFound(f"attachment {attachment_id} not found")

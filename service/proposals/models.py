@@ -10,7 +10,7 @@ from sqlmodel import Field, SQLModel
 
 from service.db import Record, UTCDateTime, created_field, id_field, utcnow
 from service.proposals.vocabulary import Modality, Phase, TherapeuticArea
-from service.proposals.workflow import State
+from service.workflow.table import State
 
 _THIS_YEAR_MAX = 2100
 _ROW_VERSION = Column("row_version", Integer, nullable=False)

@@ -8,6 +8,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
 
+from service import policy
 from service.auth.models import Role
 from service.config import get_settings
 from service.deps import CurrentUser, SessionDep
@@ -22,7 +23,7 @@ from service.proposals.models import (
     ProposalUpdate,
     TransitionPublic,
 )
-from service.proposals.workflow import Actor, State
+from service.workflow.table import Actor, State
 
 router = APIRouter(prefix="/proposals", tags=["proposals"])
 
@@ -80,7 +81,7 @@ def list_proposals(
 
 @router.get("/{proposal_id}", response_model=ProposalPublic)
 def read_proposal(session: SessionDep, user: CurrentUser, proposal_id: UUID) -> ProposalPublic:
-    return _public(service.get_visible(session=session, user=user, proposal_id=proposal_id))
+    return _public(policy.readable(session=session, user=user, proposal_id=proposal_id))
 
 
 @router.patch("/{proposal_id}", response_model=ProposalPublic)

@@ -7,8 +7,8 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from service.assignment.models import AssignmentStatus
-from service.proposals.workflow import State
 from service.reviews.models import Outcome, Recommendation
+from service.workflow.table import State
 
 # A rubric score or a confidence: an integer on the 1-5 scale ("3" and 3.0 are refused).
 Grade = Annotated[int, Field(strict=True, ge=1, le=5)]

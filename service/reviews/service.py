@@ -10,20 +10,19 @@ from uuid import UUID
 
 from sqlmodel import Session, col, select
 
+from service import policy
 from service.assignment.models import OPEN_STATUSES, Assignment, AssignmentStatus, ConflictRecord
-from service.assignment.service import REPLACE_TASK
-from service.auth.models import Role, User
+from service.auth.models import User
 from service.auth.service import applicants_of
 from service.committees.models import Committee, MemberRole
-from service.committees.service import chaired_by, members
+from service.committees.service import members
 from service.config import get_settings
 from service.db import utcnow
-from service.errors import Conflict, Forbidden, InvalidInput, NotFound
+from service.errors import Conflict, InvalidInput, NotFound
+from service.jobs import Job
 from service.notifications.service import notify
 from service.outbox.service import enqueue, enqueue_all
 from service.proposals.models import Proposal
-from service.proposals.service import get_visible, move
-from service.proposals.workflow import Actor, Event, GuardContext, State
 from service.reviews.aggregate import aggregate
 from service.reviews.models import Decision, Outcome, Review, ReviewAggregate
 from service.reviews.schemas import (
@@ -34,8 +33,8 @@ from service.reviews.schemas import (
     ReviewDraft,
     ReviewPublic,
 )
-
-QUORUM_TASK = "reviews.check_quorum"
+from service.workflow.moves import move
+from service.workflow.table import Actor, Event, GuardContext, State
 
 # The proposal states in which an assignment still matters (a declined one needs replacing).
 _STAFFING_STATES = (State.assignment, State.in_review)
@@ -50,12 +49,6 @@ _DECISION_EVENTS = {
 # --- who is who -------------------------------------------------------------------------------
 
 
-def _chairs_committee_of(*, session: Session, user: User, proposal: Proposal) -> bool:
-    return proposal.committee_id is not None and proposal.committee_id in chaired_by(
-        session=session, user_id=user.id
-    )
-
-
 def _committee(*, session: Session, proposal: Proposal) -> Committee:
     committee = session.get(Committee, proposal.committee_id) if proposal.committee_id else None
     if committee is None:
@@ -64,8 +57,11 @@ def _committee(*, session: Session, proposal: Proposal) -> Committee:
     return committee
 
 
-def _chairs(*, session: Session, committee_id: UUID) -> list[User]:
-    return members(session=session, committee_id=committee_id, seat=MemberRole.chair)
+def _chairs(*, session: Session, proposal: Proposal) -> list[User]:
+    """The chairs who act on the proposal: its committee's, less any in conflict with it."""
+    assert proposal.committee_id is not None, "only routed proposals reach the chairs"
+    chairs = members(session=session, committee_id=proposal.committee_id, seat=MemberRole.chair)
+    return policy.chairs_free_of_conflict(session=session, proposal=proposal, chairs=chairs)
 
 
 def _applicants(*, session: Session, proposal: Proposal) -> list[User]:
@@ -84,8 +80,7 @@ def list_assignments(
     offset: int = 0,
 ) -> tuple[list[AssignmentItem], int | None]:
     """A page of the caller's own assignments, soonest due first, and the next page's offset."""
-    if user.role not in (Role.reviewer, Role.chair):
-        raise Forbidden("only committee members have review assignments")
+    policy.require_committee_member(user)
     query = (
         select(Assignment, Proposal)
         .join(Proposal, col(Proposal.id) == col(Assignment.proposal_id))
@@ -128,15 +123,9 @@ def _own_assignment(
         .with_for_update()
         .execution_options(populate_existing=True)
     ).first()
-    proposal = session.get(Proposal, assignment.proposal_id) if assignment else None
-    if assignment is None or proposal is None:
-        raise NotFound(f"assignment {assignment_id} not found")
-    if assignment.reviewer_id != user.id:
-        if user.role == Role.admin or _chairs_committee_of(
-            session=session, user=user, proposal=proposal
-        ):
-            raise Forbidden("only the assigned reviewer may act on an assignment")
-        raise NotFound(f"assignment {assignment_id} not found")
+    assignment = policy.own_assignment(session=session, user=user, assignment=assignment)
+    proposal = session.get(Proposal, assignment.proposal_id)
+    assert proposal is not None, "an assignment's proposal is never deleted"
     return assignment, proposal
 
 
@@ -198,7 +187,7 @@ def decline(
             )
         )
     if proposal.state in _STAFFING_STATES:
-        enqueue(session=session, task=REPLACE_TASK, proposal_id=str(proposal.id))
+        enqueue(session=session, task=Job.replace_reviewers, proposal_id=str(proposal.id))
     session.flush()
     return assignment
 
@@ -285,7 +274,7 @@ def submit_review(*, session: Session, user: User, assignment_id: UUID) -> Revie
         )
     review.submitted_at = utcnow()
     assignment.status = AssignmentStatus.submitted
-    enqueue(session=session, task=QUORUM_TASK, proposal_id=str(proposal.id))
+    enqueue(session=session, task=Job.check_quorum, proposal_id=str(proposal.id))
     session.flush()
     return review
 
@@ -305,7 +294,7 @@ def recheck_quorum(*, session: Session, committee_id: UUID) -> int:
         )
     ).all()
     enqueue_all(
-        session=session, task=QUORUM_TASK, payloads=[{"proposal_id": str(i)} for i in waiting]
+        session=session, task=Job.check_quorum, payloads=[{"proposal_id": str(i)} for i in waiting]
     )
     return len(waiting)
 
@@ -372,7 +361,7 @@ def check_quorum(*, session: Session, proposal_id: UUID) -> bool:
         session=session,
         event="proposal.deliberation",
         proposal=proposal,
-        recipients=_chairs(session=session, committee_id=committee.id),
+        recipients=_chairs(session=session, proposal=proposal),
         subject=f"Ready for decision: {proposal.title}",
         body=(
             f'{len(reviews)} reviews of version {proposal.version} of "{proposal.title}" are '
@@ -395,25 +384,14 @@ def reviews_for(*, session: Session, user: User, proposal_id: UUID) -> ProposalR
     reviews (403 for their own organisation's proposal); whoever may not read the proposal
     gets 404. Drafts stay private to their reviewer until submitted.
     """
-    proposal = get_visible(session=session, user=user, proposal_id=proposal_id)
-    if user.role == Role.applicant:
-        raise Forbidden(
-            "reviews are for the committee; the decision endpoint has the comments for applicants"
+    proposal = policy.access(
+        session=session, user=user, proposal_id=proposal_id, action=policy.Action.read_reviews
+    ).proposal
+    if proposal.committee_id is None:
+        raise Conflict(
+            f"proposal {proposal.id} has no committee yet: reviews begin after screening routes it",
+            state=proposal.state,
         )
-    if user.role != Role.admin and not _chairs_committee_of(
-        session=session, user=user, proposal=proposal
-    ):
-        own = session.exec(
-            select(Assignment).where(
-                Assignment.proposal_id == proposal.id,
-                Assignment.proposal_version == proposal.version,
-                Assignment.reviewer_id == user.id,
-            )
-        ).first()
-        if own is None or own.status != AssignmentStatus.submitted:
-            raise Forbidden(
-                f"submit your own review of version {proposal.version} before reading the others'"
-            )
     reviews = _submitted(session=session, proposal_id=proposal.id, version=proposal.version)
     stored = session.exec(
         select(ReviewAggregate).where(
@@ -481,9 +459,9 @@ def decide(
     moves. The applicant organisation's applicants are told the outcome, the chair's message
     and the reviewers' comments for applicants: no reviewer identities, scores or rationale.
     """
-    proposal = get_visible(session=session, user=user, proposal_id=proposal_id)
-    if not _chairs_committee_of(session=session, user=user, proposal=proposal):
-        raise Forbidden("only the chair of the proposal's committee decides it")
+    proposal = policy.access(
+        session=session, user=user, proposal_id=proposal_id, action=policy.Action.decide
+    ).proposal
     move(
         session=session,
         proposal=proposal,
@@ -533,7 +511,10 @@ def decision_for(
     Applicants get the outcome, the chair's message and the anonymous comments for applicants;
     committee members and admins also the rationale and who decided.
     """
-    proposal = get_visible(session=session, user=user, proposal_id=proposal_id)
+    found = policy.access(
+        session=session, user=user, proposal_id=proposal_id, action=policy.Action.read
+    )
+    proposal = found.proposal
     decision = session.exec(
         select(Decision)
         .where(Decision.proposal_id == proposal.id)
@@ -541,6 +522,6 @@ def decision_for(
     ).first()
     if decision is None:
         raise NotFound(f"proposal {proposal_id} has no decision yet")
-    if user.role == Role.applicant:
-        return _applicant_view(session=session, decision=decision)
-    return _committee_view(session=session, decision=decision)
+    if found.may(policy.Action.read_decision_rationale):
+        return _committee_view(session=session, decision=decision)
+    return _applicant_view(session=session, decision=decision)

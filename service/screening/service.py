@@ -20,9 +20,9 @@ from service.db import utcnow
 from service.errors import Conflict
 from service.notifications.service import Notice, notify_all
 from service.proposals.models import Attachment, Proposal
-from service.proposals.service import Move, StageJob, awaiting, move_all
 from service.proposals.vocabulary import Modality, Phase
-from service.proposals.workflow import Actor, Event, GuardContext, State
+from service.workflow.moves import Move, StageJob, awaiting, move_all
+from service.workflow.table import Actor, Event, GuardContext, State
 
 # Word-shingle Jaccard similarity at or above this marks a near-duplicate.
 DUPLICATE_SIMILARITY = 0.8

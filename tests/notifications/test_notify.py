@@ -4,8 +4,8 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
+from service.jobs import Job
 from service.notifications.models import Channel, DeliveryStatus, Notification
-from service.notifications.service import DELIVER_TASK
 from service.outbox.models import OutboxMessage
 
 
@@ -38,7 +38,7 @@ def test_the_same_event_told_twice_queues_one_delivery_per_row(
     announce(recipients=recipients)
     announce(recipients=recipients)
 
-    assert _count(session, OutboxMessage, OutboxMessage.task == DELIVER_TASK) == 3
+    assert _count(session, OutboxMessage, OutboxMessage.task == Job.deliver_notifications) == 3
 
 
 def test_a_new_occurrence_of_the_event_is_stored_again(

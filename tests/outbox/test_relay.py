@@ -6,6 +6,7 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 
 from service.db import get_engine
+from service.jobs import Job
 from service.outbox.models import OutboxMessage
 from service.outbox.service import enqueue, relay
 from tests.proxy import Proxy
@@ -19,9 +20,7 @@ def _unsent() -> int:
 
 def test_rolled_back_jobs_are_never_sent(db: None, broker: Any) -> None:
     with Session(get_engine()) as session:
-        enqueue(
-            session=session, task="pipeline.screening", batched=True, proposal_id="x", version=1
-        )
+        enqueue(session=session, task=Job.screening, batched=True, proposal_id="x", version=1)
         session.rollback()
     assert broker.llen("celery") == 0
     with Session(get_engine()) as session:
@@ -33,12 +32,12 @@ def test_committed_jobs_are_sent_in_batches_of_a_hundred(db: None, broker: Any) 
         for i in range(1250):
             enqueue(
                 session=session,
-                task="pipeline.analysis",
+                task=Job.analysis,
                 batched=True,
                 proposal_id=str(i),
                 version=1,
             )
-        enqueue(session=session, task="notifications.deliver", notification_id="n-1")
+        enqueue(session=session, task=Job.deliver_notifications, notification_id="n-1")
         session.commit()  # relayed right after the commit, past the 1,000-row chunk too
     assert _unsent() == 0
     assert broker.llen("celery") == 13 + 1
@@ -50,9 +49,7 @@ def test_jobs_left_unsent_while_redis_is_down_are_sent_by_the_sweeper(
     broker_proxy.cut()
     try:
         with Session(get_engine()) as session:
-            enqueue(
-                session=session, task="pipeline.screening", batched=True, proposal_id="p", version=1
-            )
+            enqueue(session=session, task=Job.screening, batched=True, proposal_id="p", version=1)
             session.commit()  # the commit succeeds; the send fails quietly
         with Session(get_engine()) as session:
             row = session.exec(select(OutboxMessage)).one()

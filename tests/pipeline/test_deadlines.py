@@ -8,16 +8,17 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from service.assignment.models import Assignment, AssignmentStatus
-from service.assignment.service import REPLACE_TASK, fill_vacancies
+from service.assignment.service import fill_vacancies
 from service.auth.models import User
 from service.db import utcnow
+from service.jobs import Job
 from service.notifications.models import Notification
 from service.notifications.service import notify
 from service.outbox.models import OutboxMessage
-from service.pipeline.service import scan_deadlines
 from service.proposals.models import Proposal
-from service.proposals.service import move
-from service.proposals.workflow import Actor, Event, GuardContext
+from service.workflow.deadlines import scan_deadlines
+from service.workflow.moves import move
+from service.workflow.table import Actor, Event, GuardContext
 from tests.conftest import Api
 from tests.reviews.staging import put_in_assignment, put_in_review, user_id
 
@@ -30,9 +31,7 @@ def _events(session: Session, event: str) -> list[Notification]:
     return list(session.exec(select(Notification).where(Notification.event == event)))
 
 
-def test_stage_past_its_sla_is_redriven_once_per_sla(
-    api: Api, session: Session, committee: dict, draft: dict
-) -> None:
+def _submitted_long_ago(api: Api, session: Session, committee: dict, draft: dict) -> None:
     api.as_(committee["applicant"])("POST", f"/proposals/{draft['id']}/submit")
     session.expire_all()
     proposal = session.get(Proposal, UUID(draft["id"]))
@@ -45,11 +44,27 @@ def test_stage_past_its_sla_is_redriven_once_per_sla(
         update(Proposal).where(col(Proposal.id) == proposal.id).values(updated_at=long_ago)
     )
     session.commit()
+
+
+def test_stage_past_its_sla_is_redriven_once_per_sla(
+    api: Api, session: Session, committee: dict, draft: dict, broker: Any
+) -> None:
+    _submitted_long_ago(api, session, committee, draft)
+    broker.flushdb()  # the broker lost the job
     assert scan_deadlines(session=session)["redriven"] == 1
     session.commit()
     assert scan_deadlines(session=session)["redriven"] == 0  # it waits a full SLA again
     session.commit()
-    assert len(_jobs(session, "pipeline.screening")) == 2  # the submit's job and the re-drive
+    assert len(_jobs(session, Job.screening)) == 2  # the submit's job and the re-drive
+
+
+def test_stage_never_started_is_not_redriven_while_jobs_wait_in_the_broker(
+    api: Api, session: Session, committee: dict, draft: dict
+) -> None:
+    # The submit's job waits in the broker behind a backlog: sending it again duplicates work.
+    _submitted_long_ago(api, session, committee, draft)
+    assert scan_deadlines(session=session)["redriven"] == 0
+    assert len(_jobs(session, Job.screening)) == 1
 
 
 def test_reviewer_is_reminded_once_before_the_due_date(
@@ -78,7 +93,9 @@ def test_overdue_reviewer_is_replaced_by_a_free_one(
     session.commit()
     assert scan_deadlines(session=session)["replaced"] == 1
     session.commit()
-    assert [j.payload["proposal_id"] for j in _jobs(session, REPLACE_TASK)] == [staged.proposal_id]
+    assert [j.payload["proposal_id"] for j in _jobs(session, Job.replace_reviewers)] == [
+        staged.proposal_id
+    ]
     fill_vacancies(session=session, proposal_id=UUID(staged.proposal_id))
     session.commit()
     on_it = {

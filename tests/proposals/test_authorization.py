@@ -1,6 +1,7 @@
 """Authorization on the object: each proposal endpoint against every role and organisation."""
 
 from typing import Any
+from uuid import UUID
 
 import pytest
 from sqlmodel import select
@@ -76,16 +77,23 @@ def test_only_applicants_create_proposals(api: Api, committee: dict, who: str) -
     assert response.status_code == 403
 
 
-def test_reviewer_reads_a_proposal_once_assigned(
+def test_reviewer_reads_a_proposal_once_it_accepted(
     api: Api, committee: dict, draft: dict, session: Any
 ) -> None:
-    from service.assignment.models import Assignment
+    from service.assignment.models import Assignment, AssignmentStatus
     from service.auth.models import User
+    from service.proposals.models import Proposal
 
+    session.get(Proposal, UUID(draft["id"])).committee_id = UUID(committee["committee_id"])
     reviewer = session.exec(select(User).where(User.email == committee["reviewers"][0])).one()
-    session.add(Assignment(proposal_id=draft["id"], reviewer_id=reviewer.id, proposal_version=1))
+    invitation = Assignment(proposal_id=draft["id"], reviewer_id=reviewer.id, proposal_version=1)
+    session.add(invitation)
     session.commit()
     as_reviewer = api.as_(committee["reviewers"][0])
+    # Invited: it knows the proposal exists (its invitation says so) but reads it only later.
+    assert as_reviewer("GET", f"/proposals/{draft['id']}").status_code == 403
+    invitation.status = AssignmentStatus.accepted
+    session.commit()
     assert as_reviewer("GET", f"/proposals/{draft['id']}").status_code == 200
     assert api.as_(committee["reviewers"][1])("GET", f"/proposals/{draft['id']}").status_code == 404
 
@@ -95,8 +103,8 @@ def test_applicant_history_hides_committee_identities(
 ) -> None:
     from service.auth.models import User
     from service.proposals.models import Proposal
-    from service.proposals.service import move
-    from service.proposals.workflow import Actor, Event
+    from service.workflow.moves import move
+    from service.workflow.table import Actor, Event
 
     api.as_(committee["applicant"])("POST", f"/proposals/{draft['id']}/submit")
     proposal = session.get(Proposal, draft["id"])

@@ -2,7 +2,7 @@
 
 import pytest
 
-from service.proposals.workflow import (
+from service.workflow.table import (
     STATE_TAGS,
     TRANSITIONS,
     Actor,

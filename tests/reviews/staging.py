@@ -10,9 +10,9 @@ from service.assignment.models import Assignment, AssignmentStatus
 from service.auth.models import User
 from service.committees.models import DEFAULT_RUBRIC
 from service.proposals.models import Proposal
-from service.proposals.service import move
-from service.proposals.workflow import Actor, Event, GuardContext
 from service.reviews.service import check_quorum
+from service.workflow.moves import move
+from service.workflow.table import Actor, Event, GuardContext
 from tests.conftest import Api
 
 

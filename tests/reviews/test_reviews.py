@@ -7,9 +7,10 @@ import pytest
 from sqlmodel import Session, select
 
 from service.assignment.models import AssignmentStatus
+from service.jobs import Job
 from service.outbox.models import OutboxMessage
 from service.reviews.models import Review
-from service.reviews.service import QUORUM_TASK, check_quorum
+from service.reviews.service import check_quorum
 from tests.conftest import Api
 from tests.pipeline.conftest import state_of
 from tests.reviews.staging import (
@@ -273,7 +274,7 @@ def test_lowering_the_quorum_rechecks_proposals_already_in_review(
     session.expire_all()
     checks = [
         m.payload
-        for m in session.exec(select(OutboxMessage).where(OutboxMessage.task == QUORUM_TASK))
+        for m in session.exec(select(OutboxMessage).where(OutboxMessage.task == Job.check_quorum))
         if m.id not in before
     ]
     assert checks == [{"proposal_id": staged.proposal_id}]

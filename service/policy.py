@@ -1,0 +1,362 @@
+"""Who may see and do what: every access rule of the service, in one place.
+
+The API's routes, the workers and the web pages all ask this module; no rule is written
+anywhere else. A caller's relation to a proposal is its `Standing`, worked out once per
+request from the role, the organisation, the committee seats, the assignments and the
+conflicts of interest; what each standing may do is a table (`_MAY`). Objects are checked, not
+only routes (OWASP API1): a proposal the caller may not know exists answers 404, one it may see
+but not act on answers 403.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, and_, exists, or_
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from service.assignment.conflicts import check_pair
+from service.assignment.models import Assignment, AssignmentStatus
+from service.assignment.profiles import ProposalProfile, ReviewerProfile
+from service.auth.models import Role, User
+from service.committees.models import CommitteeMembership, MemberRole
+from service.errors import Forbidden, NotFound
+from service.organisations.models import Organisation
+from service.proposals.models import Proposal
+
+
+class Standing(StrEnum):
+    """A user's relation to one proposal, from the least to the most it may see."""
+
+    stranger = "stranger"  # may not know it exists (also: declined, replaced, removed)
+    invited = "invited"  # invited to review: title and summary, to accept or decline
+    reviewer = "reviewer"  # accepted: the proposal, its attachments and the full analysis
+    reviewed = "reviewed"  # submitted its review: also the others' reviews
+    owner = "owner"  # an applicant of the proposal's organisation
+    chair = "chair"  # a chair of its committee with no conflict of interest with it
+    admin = "admin"
+
+
+class Action(StrEnum):
+    """What one may do with a proposal."""
+
+    know = "know"  # know it exists: 403 rather than 404 for what follows
+    read = "read"  # the proposal's fields, history and the analysis meant for the standing
+    read_documents = "read_documents"  # the attachments
+    read_analysis_report = "read_analysis_report"  # the committee's full prospect analysis
+    edit = "edit"  # change, attach, submit, withdraw (the table says when)
+    read_reviews = "read_reviews"  # the reviews and their aggregate
+    read_decision_rationale = "read_decision_rationale"
+    read_declared_conflicts = "read_declared_conflicts"  # the applicant's list of rivals
+    read_people = "read_people"  # who did what (history actors, reviewer identities)
+    manage_reviewers = "manage_reviewers"  # preview, assign by hand, list assignments
+    decide = "decide"
+    redrive = "redrive"
+    reanalyse = "reanalyse"
+
+
+_EVERYONE_WHO_KNOWS = {Action.know, Action.read}
+_COMMITTEE_READING = {
+    *_EVERYONE_WHO_KNOWS,
+    Action.read_documents,
+    Action.read_analysis_report,
+    Action.read_people,
+    Action.read_decision_rationale,
+}
+
+# The policy itself: what each standing may do.
+_MAY: dict[Standing, frozenset[Action]] = {
+    Standing.stranger: frozenset(),
+    # To decide whether to accept, an invited reviewer sees the title and the summary only
+    # (its assignment carries them); the proposal itself waits for the acceptance.
+    Standing.invited: frozenset({Action.know}),
+    Standing.reviewer: frozenset(_COMMITTEE_READING),
+    Standing.reviewed: frozenset({*_COMMITTEE_READING, Action.read_reviews}),
+    Standing.owner: frozenset(
+        {*_EVERYONE_WHO_KNOWS, Action.read_documents, Action.edit, Action.read_declared_conflicts}
+    ),
+    Standing.chair: frozenset(
+        {
+            *_COMMITTEE_READING,
+            Action.read_reviews,
+            Action.read_declared_conflicts,
+            Action.manage_reviewers,
+            Action.decide,
+        }
+    ),
+    # Admins run the service: they see everything but neither review nor decide.
+    Standing.admin: frozenset(
+        {
+            *_COMMITTEE_READING,
+            Action.read_reviews,
+            Action.read_declared_conflicts,
+            Action.redrive,
+            Action.reanalyse,
+        }
+    ),
+}
+
+_REFUSAL = {
+    Action.read: "accept the invitation to read the proposal",
+    Action.read_documents: "accept the invitation to read the proposal's documents",
+    Action.edit: "only the applicant organisation may change its proposal",
+    Action.read_reviews: "reviews are for the committee; a reviewer reads the others' reviews "
+    "after submitting its own, applicants read the decision's comments for applicants",
+    Action.manage_reviewers: "only a chair of the proposal's committee may manage its reviewers",
+    Action.decide: "only a chair of the proposal's committee, free of conflicts, decides it",
+    Action.redrive: "only administrators re-drive a stage",
+    Action.reanalyse: "only administrators re-run the analysis",
+}
+
+
+def may(standing: Standing, action: Action) -> bool:
+    return action in _MAY[standing]
+
+
+@dataclass(frozen=True)
+class Access:
+    """A proposal and the caller's standing towards it."""
+
+    proposal: Proposal
+    standing: Standing
+
+    def may(self, action: Action) -> bool:
+        return may(self.standing, action)
+
+
+# --- working out a standing -------------------------------------------------------------------
+
+
+def _seats(session: Session, user: User, committee_id: UUID) -> set[MemberRole]:
+    rows = session.exec(
+        select(CommitteeMembership.role).where(
+            CommitteeMembership.committee_id == committee_id,
+            CommitteeMembership.user_id == user.id,
+        )
+    )
+    return {MemberRole(r) for r in rows}
+
+
+def chair_in_conflict(*, session: Session, chair: User, proposal: Proposal) -> bool:
+    """Whether the chair has a conflict of interest with the proposal, by the reviewers' rules.
+
+    The same rules as for reviewers (same organisation or e-mail domain, named in the
+    applicant's declared conflicts or the chair's own standing conflicts): a conflicted chair is
+    a stranger to the proposal and another chair of the committee acts.
+    """
+    organisation = session.get(Organisation, proposal.organisation_id)
+    applicant_emails = session.exec(
+        select(User.email).where(User.organisation_id == proposal.organisation_id)
+    ).all()
+    chair_organisation = (
+        session.get(Organisation, chair.organisation_id) if chair.organisation_id else None
+    )
+    conflicts = check_pair(
+        ProposalProfile(
+            id=proposal.id,
+            text="",
+            therapeutic_area=str(proposal.therapeutic_area),
+            organisation_id=proposal.organisation_id,
+            organisation_domains=tuple(organisation.email_domains) if organisation else (),
+            declared_conflicts=tuple(c.lower() for c in proposal.declared_conflicts),
+            reviewers_needed=0,
+            organisation_name=organisation.name if organisation else None,
+            applicant_emails=tuple(applicant_emails),
+        ),
+        ReviewerProfile(
+            id=chair.id,
+            email=chair.email,
+            organisation_id=chair.organisation_id,
+            expertise="",
+            areas=(),
+            capacity_remaining=0,
+            organisation_name=chair_organisation.name if chair_organisation else None,
+        ),
+    )
+    return bool(conflicts)
+
+
+def _reviewer_standing(session: Session, user: User, proposal: Proposal) -> Standing:
+    """A committee member's standing from its assignments on the proposal (any version).
+
+    A reviewer who left the committee, or whose every assignment was declined or replaced,
+    is a stranger again.
+    """
+    statuses = set(
+        session.exec(
+            select(Assignment.status).where(
+                Assignment.proposal_id == proposal.id, Assignment.reviewer_id == user.id
+            )
+        )
+    )
+    if not statuses or proposal.committee_id is None:
+        return Standing.stranger
+    if MemberRole.reviewer not in _seats(session, user, proposal.committee_id):
+        return Standing.stranger
+    current = session.exec(
+        select(Assignment.status).where(
+            Assignment.proposal_id == proposal.id,
+            Assignment.reviewer_id == user.id,
+            Assignment.proposal_version == proposal.version,
+        )
+    ).first()
+    if current == AssignmentStatus.submitted:
+        return Standing.reviewed
+    if AssignmentStatus.accepted in statuses or AssignmentStatus.submitted in statuses:
+        return Standing.reviewer
+    if AssignmentStatus.invited in statuses:
+        return Standing.invited
+    return Standing.stranger
+
+
+def standing(*, session: Session, user: User, proposal: Proposal) -> Standing:
+    """The caller's relation to the proposal (see `Standing`)."""
+    match user.role:
+        case Role.admin:
+            return Standing.admin
+        case Role.applicant:
+            mine = user.organisation_id is not None and user.organisation_id == (
+                proposal.organisation_id
+            )
+            return Standing.owner if mine else Standing.stranger
+    if (
+        proposal.committee_id is not None
+        and user.role == Role.chair
+        and MemberRole.chair in _seats(session, user, proposal.committee_id)
+        and not chair_in_conflict(session=session, chair=user, proposal=proposal)
+    ):
+        return Standing.chair
+    return _reviewer_standing(session, user, proposal)
+
+
+def access(*, session: Session, user: User, proposal_id: UUID, action: Action) -> Access:
+    """The proposal and the caller's standing, if the caller may do `action` with it.
+
+    NotFound when the caller may not know the proposal exists, Forbidden when it may but not
+    do this.
+    """
+    proposal = session.get(Proposal, proposal_id)
+    if proposal is None:
+        raise NotFound(f"proposal {proposal_id} not found")
+    found = Access(proposal, standing(session=session, user=user, proposal=proposal))
+    if found.may(action):
+        return found
+    if not found.may(Action.know):
+        raise NotFound(f"proposal {proposal_id} not found")
+    if found.standing == Standing.reviewer and action == Action.read_reviews:
+        raise Forbidden(
+            f"submit your own review of version {proposal.version} before reading the others'"
+        )
+    raise Forbidden(_REFUSAL.get(action, f"not allowed: {action}"))
+
+
+def readable(*, session: Session, user: User, proposal_id: UUID) -> Proposal:
+    """The proposal, if the caller may read it."""
+    return access(session=session, user=user, proposal_id=proposal_id, action=Action.read).proposal
+
+
+def readable_proposals(*, user: User) -> SelectOfScalar[Proposal]:
+    """The proposals `user` may read, as a query to refine (lists, exports, counts).
+
+    For chairs the query includes every proposal of their committees; `standing` then leaves
+    out the few they are in conflict with (a conflict is decided by rules on names and
+    domains, not by a column).
+    """
+    query = select(Proposal)
+    match user.role:
+        case Role.admin:
+            return query
+        case Role.applicant:
+            return query.where(Proposal.organisation_id == user.organisation_id)
+    seat = CommitteeMembership
+
+    def holds(role: MemberRole) -> ColumnElement[bool]:
+        return exists().where(
+            col(seat.committee_id) == col(Proposal.committee_id),
+            col(seat.user_id) == user.id,
+            col(seat.role) == role,
+        )
+
+    # A reviewer reads what it accepted or reviewed, while it still sits on the committee.
+    reviewing = and_(
+        exists().where(
+            col(Assignment.proposal_id) == col(Proposal.id),
+            col(Assignment.reviewer_id) == user.id,
+            col(Assignment.status).in_((AssignmentStatus.accepted, AssignmentStatus.submitted)),
+        ),
+        holds(MemberRole.reviewer),
+    )
+    if user.role == Role.chair:
+        return query.where(or_(holds(MemberRole.chair), reviewing))
+    return query.where(reviewing)
+
+
+def keep_readable(*, session: Session, user: User, proposals: list[Proposal]) -> list[Proposal]:
+    """The rows of `readable_proposals` the caller may read after all (chairs' conflicts)."""
+    if user.role != Role.chair:
+        return proposals
+    return [
+        p for p in proposals if may(standing(session=session, user=user, proposal=p), Action.read)
+    ]
+
+
+def chairs_free_of_conflict(
+    *, session: Session, proposal: Proposal, chairs: list[User]
+) -> list[User]:
+    """The chairs who may act on the proposal: those with no conflict of interest with it."""
+    return [c for c in chairs if not chair_in_conflict(session=session, chair=c, proposal=proposal)]
+
+
+# --- other objects ----------------------------------------------------------------------------
+
+
+def own_assignment(*, session: Session, user: User, assignment: Assignment | None) -> Assignment:
+    """The caller's own assignment: chairs of the committee and admins get 403, others 404."""
+    if assignment is None:
+        raise NotFound("assignment not found")
+    if assignment.reviewer_id == user.id:
+        return assignment
+    proposal = session.get(Proposal, assignment.proposal_id)
+    if proposal is not None and standing(session=session, user=user, proposal=proposal) in (
+        Standing.admin,
+        Standing.chair,
+    ):
+        raise Forbidden("only the assigned reviewer may act on an assignment")
+    raise NotFound(f"assignment {assignment.id} not found")
+
+
+def committee_readable(*, session: Session, user: User, committee_id: UUID) -> bool:
+    """Admins and the committee's own members (chairs and reviewers) may read a committee."""
+    if user.role == Role.admin:
+        return True
+    return bool(_seats(session, user, committee_id))
+
+
+def require_admin(user: User) -> None:
+    if user.role != Role.admin:
+        raise Forbidden("only administrators may do this")
+
+
+def require_committee_member(user: User) -> None:
+    if user.role not in (Role.reviewer, Role.chair):
+        raise Forbidden("only committee members have review assignments")
+
+
+# The events an applicant organisation hears of (by e-mail and on its webhooks); the rest
+# (invitations, reminders, deliberation, escalations) are the committee's business.
+APPLICANT_EVENTS = frozenset({"proposal.returned", "proposal.decided"})
+
+
+def webhook_scope(user: User) -> UUID | None:
+    """Whose webhooks the caller manages: its organisation's (applicants) or all (admins)."""
+    if user.role == Role.admin:
+        return None
+    return applicant_organisation(user, "and administrators manage webhooks")
+
+
+def applicant_organisation(user: User, what: str) -> UUID:
+    """The caller's organisation, if it is an applicant: only applicants may `what`."""
+    if user.role != Role.applicant or user.organisation_id is None:
+        raise Forbidden(f"only applicants {what}")
+    return user.organisation_id
