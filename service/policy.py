@@ -23,7 +23,8 @@ from service.auth.models import Role, User
 from service.committees.models import CommitteeMembership, MemberRole
 from service.errors import Forbidden, NotFound
 from service.organisations.models import Organisation
-from service.proposals.models import Proposal
+from service.proposals.models import Proposal, ProposalPublic, Transition, TransitionPublic
+from service.workflow.table import Actor, Event
 
 
 class Standing(StrEnum):
@@ -292,13 +293,63 @@ def readable_proposals(*, user: User) -> SelectOfScalar[Proposal]:
     return query.where(reviewing)
 
 
-def keep_readable(*, session: Session, user: User, proposals: list[Proposal]) -> list[Proposal]:
-    """The rows of `readable_proposals` the caller may read after all (chairs' conflicts)."""
-    if user.role != Role.chair:
-        return proposals
-    return [
-        p for p in proposals if may(standing(session=session, user=user, proposal=p), Action.read)
-    ]
+def readable_page(*, session: Session, user: User, proposals: list[Proposal]) -> list[Access]:
+    """The rows of `readable_proposals` with the caller's standing, less a chair's conflicts.
+
+    The query already holds each row to the rules; only a chair's standing needs working out
+    row by row (a committee's proposal, or one it reviews elsewhere, or one it is in conflict
+    with).
+    """
+    by_role = {Role.admin: Standing.admin, Role.applicant: Standing.owner}
+    if user.role in by_role:
+        return [Access(p, by_role[user.role]) for p in proposals]
+    if user.role == Role.reviewer:
+        return [Access(p, Standing.reviewer) for p in proposals]
+    found = [Access(p, standing(session=session, user=user, proposal=p)) for p in proposals]
+    return [a for a in found if a.may(Action.read)]
+
+
+def shown_fields(found: Access, public: ProposalPublic) -> ProposalPublic:
+    """The proposal as the caller may see it: the applicant's declared rivals only to those
+    who act on them (the applicant, the chair, admins), never to reviewers."""
+    if found.may(Action.read_declared_conflicts):
+        return public
+    return public.model_copy(update={"declared_conflicts": []})
+
+
+_STEPS = frozenset(Event)
+# Events whose reason is written for the applicant (its own steps, screening's problems, the
+# decision); the others' reasons are the committee's working notes.
+_REASONS_FOR_APPLICANTS = {
+    Event.submit,
+    Event.resubmit,
+    Event.withdraw,
+    Event.return_to_applicant,
+    Event.approve,
+    Event.reject,
+    Event.request_revision,
+}
+
+
+def shown_history(found: Access, rows: list[Transition]) -> list[TransitionPublic]:
+    """A proposal's history as the caller may read it.
+
+    The committee and admins read it whole. The applicant reads what happened in words meant
+    for it: no committee member's or admin's identity, no internal error, no admin re-drive.
+    """
+    public = [TransitionPublic.model_validate(t) for t in rows]
+    if found.may(Action.read_people):
+        return public
+    shown = []
+    for row in public:
+        if row.event not in _STEPS:
+            continue  # an operator's action (a re-drive), not a step of the proposal
+        if row.actor_role != Actor.applicant:
+            row.actor_id = None
+        if row.event not in _REASONS_FOR_APPLICANTS:
+            row.reason = ""
+        shown.append(row)
+    return shown
 
 
 def chairs_free_of_conflict(

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
-from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col
 
 from service.admin.broker import live_workers, queue_depths
@@ -25,8 +24,7 @@ from service.admin.models import (
 from service.assignment.models import OPEN_STATUSES, Assignment
 from service.auth.models import Role, User
 from service.config import get_settings
-from service.db import utcnow
-from service.errors import EditConflict
+from service.db import flush_or_conflict, utcnow
 from service.jobs import queue_names
 from service.outbox.models import OutboxMessage
 from service.proposals.models import Proposal, Transition
@@ -213,28 +211,22 @@ def redrive_stage(*, session: Session, admin: User, proposal_id: UUID) -> Redriv
     kept in the proposal's history (event `redrive`, from and to its current state) with the
     admin and the error it cleared, as the audit trail of who intervened.
     """
-    try:
-        proposal = redrive(session=session, proposal_id=proposal_id)
-        error = proposal.last_error
-        session.add(
-            Transition(
-                proposal_id=proposal.id,
-                from_state=proposal.state,
-                to_state=proposal.state,
-                event=REDRIVE_EVENT,
-                actor_id=admin.id,
-                actor_role=Role.admin,
-                reason=f"stage queued again by {admin.email}"
-                + (f"; last error: {error}" if error else ""),
-                proposal_version=proposal.version,
-            )
+    proposal = redrive(session=session, proposal_id=proposal_id)
+    error = proposal.last_error
+    session.add(
+        Transition(
+            proposal_id=proposal.id,
+            from_state=proposal.state,
+            to_state=proposal.state,
+            event=REDRIVE_EVENT,
+            actor_id=admin.id,
+            actor_role=Role.admin,
+            reason=f"stage queued again by {admin.email}"
+            + (f"; last error: {error}" if error else ""),
+            proposal_version=proposal.version,
         )
-        session.flush()
-    except StaleDataError:
-        session.rollback()
-        raise EditConflict(
-            f"proposal {proposal_id} moved on meanwhile; look at the queue again"
-        ) from None
+    )
+    flush_or_conflict(session, f"proposal {proposal_id}")
     return RedriveResult(
         proposal_id=proposal.id,
         state=proposal.state,

@@ -4,17 +4,10 @@ import logging
 from uuid import UUID
 
 from fastapi import APIRouter
-from sqlmodel import select
 
 from service.committees import service
-from service.committees.models import (
-    Committee,
-    CommitteeCreate,
-    CommitteePublic,
-    CommitteeUpdate,
-)
+from service.committees.models import CommitteeCreate, CommitteePublic, CommitteeUpdate
 from service.deps import AdminUser, CurrentUser, SessionDep
-from service.reviews.service import recheck_quorum
 
 router = APIRouter(tags=["committees"])
 log = logging.getLogger(__name__)
@@ -29,8 +22,10 @@ def create_committee(session: SessionDep, _: AdminUser, data: CommitteeCreate) -
 
 @router.get("/committees", response_model=list[CommitteePublic])
 def list_committees(session: SessionDep, _: AdminUser) -> list[CommitteePublic]:
-    rows = session.exec(select(Committee).order_by(Committee.name))
-    return [service.to_public(session=session, committee=c) for c in rows]
+    return [
+        service.to_public(session=session, committee=c)
+        for c in service.list_committees(session=session)
+    ]
 
 
 @router.get("/committees/{committee_id}", response_model=CommitteePublic)
@@ -48,8 +43,6 @@ def edit_committee(
     committee, changed = service.update_committee(
         session=session, committee_id=committee_id, data=data
     )
-    if "quorum" in changed:
-        recheck_quorum(session=session, committee_id=committee.id)
     session.commit()
     if changed:
         # There is no audit table: this line is the record of who changed what. A warning, as

@@ -17,6 +17,10 @@ from service.committees.models import (
     check_panel,
 )
 from service.errors import Conflict, InvalidInput, NotFound
+from service.jobs import Job
+from service.outbox.service import enqueue_all
+from service.proposals.models import Proposal
+from service.workflow.table import State
 
 _SEAT_LISTS = {"chair_ids", "reviewer_ids"}
 # Who may hold each seat: a chair may also sit on another committee as a reviewer.
@@ -99,7 +103,29 @@ def update_committee(
     committee.sqlmodel_update(fields)
     session.add(committee)
     session.flush()
+    if "quorum" in changed:
+        _recheck_quorum(session=session, committee_id=committee.id)
     return committee, changed
+
+
+def _recheck_quorum(*, session: Session, committee_id: UUID) -> None:
+    """Queue a quorum check of each of the committee's proposals in review.
+
+    For a lowered quorum: a proposal may already hold enough reviews, and no new review
+    would come to trigger the check.
+    """
+    waiting = session.exec(
+        select(Proposal.id).where(
+            Proposal.committee_id == committee_id, Proposal.state == State.in_review
+        )
+    ).all()
+    enqueue_all(
+        session=session, task=Job.check_quorum, payloads=[{"proposal_id": str(i)} for i in waiting]
+    )
+
+
+def list_committees(*, session: Session) -> list[Committee]:
+    return list(session.exec(select(Committee).order_by(Committee.name)))
 
 
 def _check_name_free(session: Session, name: str, except_id: UUID | None = None) -> None:

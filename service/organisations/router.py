@@ -1,11 +1,10 @@
 """Organisations, created by administrators."""
 
 from fastapi import APIRouter
-from sqlmodel import func, select
 
 from service.deps import AdminUser, SessionDep
-from service.errors import Conflict
-from service.organisations.models import Organisation, OrganisationCreate, OrganisationPublic
+from service.organisations import service
+from service.organisations.models import OrganisationCreate, OrganisationPublic
 
 router = APIRouter(tags=["organisations"])
 
@@ -14,16 +13,12 @@ router = APIRouter(tags=["organisations"])
 def create_organisation(
     session: SessionDep, _: AdminUser, data: OrganisationCreate
 ) -> OrganisationPublic:
-    taken = select(Organisation).where(func.lower(Organisation.name) == data.name.lower())
-    if session.exec(taken).first():
-        raise Conflict(f"an organisation named {data.name!r} already exists", field="name")
-    organisation = Organisation.model_validate(data)
-    session.add(organisation)
+    organisation = service.create_organisation(session=session, data=data)
     session.commit()
     return OrganisationPublic.model_validate(organisation)
 
 
 @router.get("/organizations", response_model=list[OrganisationPublic])
 def list_organisations(session: SessionDep, _: AdminUser) -> list[OrganisationPublic]:
-    rows = session.exec(select(Organisation).order_by(Organisation.name))
+    rows = service.list_organisations(session=session)
     return [OrganisationPublic.model_validate(o) for o in rows]

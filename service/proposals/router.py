@@ -8,8 +8,6 @@ from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
 
-from service import policy
-from service.auth.models import Role
 from service.config import get_settings
 from service.deps import CurrentUser, SessionDep
 from service.errors import InvalidInput
@@ -23,7 +21,7 @@ from service.proposals.models import (
     ProposalUpdate,
     TransitionPublic,
 )
-from service.workflow.table import Actor, State
+from service.workflow.table import State
 
 router = APIRouter(prefix="/proposals", tags=["proposals"])
 
@@ -76,12 +74,12 @@ def list_proposals(
         cursor=cursor,
         limit=page_size,
     )
-    return ProposalPage(items=[_public(p) for p in rows], next_cursor=next_cursor)
+    return ProposalPage(items=rows, next_cursor=next_cursor)
 
 
 @router.get("/{proposal_id}", response_model=ProposalPublic)
 def read_proposal(session: SessionDep, user: CurrentUser, proposal_id: UUID) -> ProposalPublic:
-    return _public(policy.readable(session=session, user=user, proposal_id=proposal_id))
+    return service.read(session=session, user=user, proposal_id=proposal_id)
 
 
 @router.patch("/{proposal_id}", response_model=ProposalPublic)
@@ -165,14 +163,9 @@ def withdraw_proposal(
 def proposal_history(
     session: SessionDep, user: CurrentUser, proposal_id: UUID
 ) -> list[TransitionPublic]:
-    """Every state change, oldest first. Applicants don't see committee members' identities."""
-    rows = service.history(session=session, user=user, proposal_id=proposal_id)
-    public = [TransitionPublic.model_validate(t) for t in rows]
-    if user.role == Role.applicant:
-        for row in public:
-            if row.actor_role != Actor.applicant:
-                row.actor_id = None
-    return public
+    """Every state change, oldest first. Applicants read it in words meant for them: no
+    committee member's or admin's identity, no internal error."""
+    return service.history(session=session, user=user, proposal_id=proposal_id)
 
 
 @router.post(

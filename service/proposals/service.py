@@ -17,7 +17,15 @@ from service import policy
 from service.auth.models import User
 from service.db import flush_or_conflict
 from service.errors import EditConflict, InvalidInput, InvalidTransition
-from service.proposals.models import Proposal, ProposalCreate, ProposalUpdate, Transition
+from service.policy import Action
+from service.proposals.models import (
+    Proposal,
+    ProposalCreate,
+    ProposalPublic,
+    ProposalUpdate,
+    Transition,
+    TransitionPublic,
+)
 from service.workflow.moves import move
 from service.workflow.table import Actor, Event, GuardContext, State, Tag, has_tag
 
@@ -45,7 +53,7 @@ def list_visible(
     committee_id: UUID | None = None,
     cursor: str | None = None,
     limit: int,
-) -> tuple[list[Proposal], str | None]:
+) -> tuple[list[ProposalPublic], str | None]:
     """A page of the proposals `user` may read, newest first, and the cursor of the next page."""
     query = policy.readable_proposals(user=user)
     if state is not None:
@@ -64,7 +72,16 @@ def list_visible(
     rows = list(session.exec(query.limit(limit + 1)))
     next_cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
     # A page may come out short (a chair's conflicts); the cursor still moves past it.
-    return policy.keep_readable(session=session, user=user, proposals=rows[:limit]), next_cursor
+    page = policy.readable_page(session=session, user=user, proposals=rows[:limit])
+    return [policy.shown_fields(a, ProposalPublic.model_validate(a.proposal)) for a in page], (
+        next_cursor
+    )
+
+
+def read(*, session: Session, user: User, proposal_id: UUID) -> ProposalPublic:
+    """The proposal as the caller may see it."""
+    found = policy.access(session=session, user=user, proposal_id=proposal_id, action=Action.read)
+    return policy.shown_fields(found, ProposalPublic.model_validate(found.proposal))
 
 
 # --- editing ------------------------------------------------------------------------------
@@ -152,12 +169,12 @@ def withdraw(*, session: Session, user: User, proposal_id: UUID, reason: str) ->
     )
 
 
-def history(*, session: Session, user: User, proposal_id: UUID) -> list[Transition]:
-    """Every state change of a proposal the caller may read, oldest first."""
-    policy.readable(session=session, user=user, proposal_id=proposal_id)
+def history(*, session: Session, user: User, proposal_id: UUID) -> list[TransitionPublic]:
+    """Every state change of a proposal the caller may read, oldest first, as it may read it."""
+    found = policy.access(session=session, user=user, proposal_id=proposal_id, action=Action.read)
     query = (
         select(Transition)
         .where(Transition.proposal_id == proposal_id)
         .order_by(col(Transition.created_at), col(Transition.id))
     )
-    return list(session.exec(query))
+    return policy.shown_history(found, list(session.exec(query)))

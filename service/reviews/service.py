@@ -21,7 +21,7 @@ from service.db import utcnow
 from service.errors import Conflict, InvalidInput, NotFound
 from service.jobs import Job
 from service.notifications.service import notify
-from service.outbox.service import enqueue, enqueue_all
+from service.outbox.service import enqueue
 from service.proposals.models import Proposal
 from service.reviews.aggregate import aggregate
 from service.reviews.models import Decision, Outcome, Review, ReviewAggregate
@@ -280,23 +280,6 @@ def submit_review(*, session: Session, user: User, assignment_id: UUID) -> Revie
 
 
 # --- the quorum (worker) ----------------------------------------------------------------------
-
-
-def recheck_quorum(*, session: Session, committee_id: UUID) -> int:
-    """Queue a quorum check of each of the committee's proposals in review; how many.
-
-    For a lowered quorum: a proposal may already hold enough reviews, and no new review
-    would come to trigger the check.
-    """
-    waiting = session.exec(
-        select(Proposal.id).where(
-            Proposal.committee_id == committee_id, Proposal.state == State.in_review
-        )
-    ).all()
-    enqueue_all(
-        session=session, task=Job.check_quorum, payloads=[{"proposal_id": str(i)} for i in waiting]
-    )
-    return len(waiting)
 
 
 def _submitted(*, session: Session, proposal_id: UUID, version: int) -> list[Review]:

@@ -9,7 +9,7 @@ from service.assignment.service import staff_waiting
 from service.auth.models import User
 from service.proposals.models import Proposal
 from tests.conftest import Api
-from tests.reviews.staging import put_in_assignment
+from tests.factories import put_in_assignment
 
 
 def _waiting_for_reviewers(api: Api, session: Session, committee: dict, draft: dict) -> Proposal:

@@ -13,7 +13,7 @@ from service.committees.models import MemberRole
 from service.committees.service import members, routing
 from service.proposals.models import Proposal
 from tests.conftest import Api
-from tests.reviews.staging import put_in_review, user_id
+from tests.factories import put_in_review, user_id
 
 
 def add_user(api: Api, admin: str, email: str, role: str) -> str:

@@ -20,7 +20,7 @@ from service.workflow.deadlines import scan_deadlines
 from service.workflow.moves import move
 from service.workflow.table import Actor, Event, GuardContext
 from tests.conftest import Api
-from tests.reviews.staging import put_in_assignment, put_in_review, user_id
+from tests.factories import put_in_assignment, put_in_review, user_id
 
 
 def _jobs(session: Session, task: str) -> list[OutboxMessage]:

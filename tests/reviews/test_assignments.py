@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 from service.assignment.models import Assignment, AssignmentStatus, ConflictRecord
 from service.outbox.models import OutboxMessage
 from tests.conftest import Api
-from tests.reviews.staging import put_in_review, status_of, user_id
+from tests.factories import put_in_review, status_of, user_id
 
 
 def test_reviewer_lists_own_assignments_with_the_proposal(

@@ -10,7 +10,7 @@ from service.auth.security import hash_password
 from service.notifications.models import Notification
 from service.reviews.models import Decision, Review
 from tests.conftest import Api
-from tests.reviews.staging import put_in_review, reach_deliberation, state_of
+from tests.factories import put_in_review, reach_deliberation, state_of
 
 DECISION = {
     "outcome": "revision_requested",

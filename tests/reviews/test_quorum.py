@@ -14,7 +14,7 @@ from service.proposals.models import Transition
 from service.reviews.models import ReviewAggregate
 from service.reviews.service import check_quorum
 from tests.conftest import Api
-from tests.reviews.staging import (
+from tests.factories import (
     full_review,
     put_in_review,
     reach_deliberation,

@@ -12,14 +12,14 @@ from service.outbox.models import OutboxMessage
 from service.reviews.models import Review
 from service.reviews.service import check_quorum
 from tests.conftest import Api
-from tests.pipeline.conftest import state_of
-from tests.reviews.staging import (
+from tests.factories import (
     full_review,
     put_in_review,
     reach_deliberation,
     review,
     status_of,
 )
+from tests.pipeline.conftest import state_of
 
 
 def test_reviewer_saves_a_partial_draft(
