@@ -20,6 +20,8 @@ class Proxy:
         self._lock = threading.Lock()
         self._pairs: list[tuple[socket.socket, socket.socket]] = []
         self._stop = False
+        # Connections refused while cut: evidence that a client really tried meanwhile.
+        self.refused = 0
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self) -> None:
@@ -29,6 +31,7 @@ class Proxy:
             except OSError:
                 return
             if not self._up.is_set():
+                self.refused += 1
                 client.close()
                 continue
             try:

@@ -4,6 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import String, Text, UniqueConstraint
 from sqlmodel import Field
 
@@ -51,3 +52,55 @@ class ConflictRecord(Record, table=True):
     organisation_id: UUID | None = Field(default=None, foreign_key="organisations.id")
     reason: str = Field(sa_type=Text)
     recorded_by: UUID | None = Field(default=None, foreign_key="users.id")
+
+
+class AssignmentPublic(BaseModel):
+    """An assignment as its reviewer and the committee's chairs read it."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: UUID
+    proposal_id: UUID
+    reviewer_id: UUID
+    proposal_version: int
+    status: AssignmentStatus
+    affinity: float
+    explanation: str
+    assigned_by: UUID | None
+    due_at: datetime | None
+    decline_reason: str | None
+    declined_for_conflict: bool
+    created_at: datetime
+
+
+class ProposedReviewer(BaseModel):
+    """A reviewer the solver would choose, and why."""
+
+    reviewer_id: UUID
+    email: str
+    affinity: float
+    area_match: bool
+    explanation: str
+
+
+class ExcludedConflict(BaseModel):
+    reason: str
+    detail: str
+
+
+class ExcludedReviewer(BaseModel):
+    """A committee reviewer the solver may not choose: a conflict of interest, or no capacity."""
+
+    reviewer_id: UUID
+    email: str
+    conflicts: list[ExcludedConflict]
+    at_capacity: bool = False
+
+
+class AssignmentPreview(BaseModel):
+    """A dry run of the assignment of one proposal, for its chair."""
+
+    proposal_id: UUID
+    reviewers_needed: int
+    proposed: list[ProposedReviewer]
+    excluded: list[ExcludedReviewer]
+    unstaffed_reason: str | None

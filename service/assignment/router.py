@@ -1,13 +1,12 @@
 """The chair's reviewer tools: a dry-run preview, manual assignment, the assignment list."""
 
-from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.assignment import service
+from service.assignment.models import AssignmentPreview, AssignmentPublic
 from service.deps import CurrentUser, SessionDep
 
 router = APIRouter(tags=["assignment"])
@@ -18,22 +17,10 @@ class ManualAssignment(BaseModel):
     reviewer_ids: list[UUID] = Field(min_length=1, max_length=20)
 
 
-class AssignmentPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: UUID
-    proposal_id: UUID
-    reviewer_id: UUID
-    proposal_version: int
-    status: str
-    affinity: float
-    explanation: str
-    assigned_by: UUID | None
-    due_at: datetime | None
-    created_at: datetime
-
-
-@router.post("/proposals/{proposal_id}/assignments/preview")
-def preview_assignment(session: SessionDep, user: CurrentUser, proposal_id: UUID) -> dict[str, Any]:
+@router.post("/proposals/{proposal_id}/assignments/preview", response_model=AssignmentPreview)
+def preview_assignment(
+    session: SessionDep, user: CurrentUser, proposal_id: UUID
+) -> AssignmentPreview:
     """What the solver would choose now, with affinities, and every excluded reviewer and why.
 
     Nothing is stored: apply it by posting the proposed reviewer ids to `/assignments`.

@@ -16,7 +16,16 @@ from sqlmodel import Session, col, select
 
 from service import policy
 from service.assignment.conflicts import check_pair, explain_conflicts
-from service.assignment.models import OPEN_STATUSES, Assignment, AssignmentStatus, ConflictRecord
+from service.assignment.models import (
+    OPEN_STATUSES,
+    Assignment,
+    AssignmentPreview,
+    AssignmentStatus,
+    ConflictRecord,
+    ExcludedConflict,
+    ExcludedReviewer,
+    ProposedReviewer,
+)
 from service.assignment.profiles import ProposalProfile, RecordedConflict, ReviewerProfile
 from service.assignment.solver import AssignmentPlan, ProposedAssignment, plan_assignments
 from service.auth.models import User
@@ -419,7 +428,7 @@ def _chaired(session: Session, user: User, proposal_id: UUID) -> tuple[Proposal,
     return proposal, committee
 
 
-def preview(*, session: Session, user: User, proposal_id: UUID) -> dict[str, Any]:
+def preview(*, session: Session, user: User, proposal_id: UUID) -> AssignmentPreview:
     """A dry run for one proposal: who the solver would choose and who is excluded, and why."""
     proposal, committee = _chaired(session, user, proposal_id)
     current = _on_version(session, [proposal])[proposal.id]
@@ -428,34 +437,34 @@ def preview(*, session: Session, user: User, proposal_id: UUID) -> dict[str, Any
     recorded = _recorded(session, [r.id for r in reviewers])
     plan: AssignmentPlan = plan_assignments([profile], reviewers, recorded)
     emails = {r.id: r.email for r in reviewers}
-    return {
-        "proposal_id": proposal.id,
-        "reviewers_needed": profile.reviewers_needed,
-        "proposed": [
-            {
-                "reviewer_id": a.reviewer_id,
-                "email": emails[a.reviewer_id],
-                "affinity": round(a.affinity, 4),
-                "area_match": a.area_match,
-                "explanation": a.explanation,
-            }
+    return AssignmentPreview(
+        proposal_id=proposal.id,
+        reviewers_needed=profile.reviewers_needed,
+        proposed=[
+            ProposedReviewer(
+                reviewer_id=a.reviewer_id,
+                email=emails[a.reviewer_id],
+                affinity=round(a.affinity, 4),
+                area_match=a.area_match,
+                explanation=a.explanation,
+            )
             for a in plan.assignments
         ],
-        "excluded": [
-            {
-                "reviewer_id": rid,
-                "email": emails[rid],
-                "conflicts": [{"reason": c.reason, "detail": c.detail} for c in conflicts],
-            }
+        excluded=[
+            ExcludedReviewer(
+                reviewer_id=rid,
+                email=emails[rid],
+                conflicts=[ExcludedConflict(reason=c.reason, detail=c.detail) for c in conflicts],
+            )
             for rid, conflicts in explain_conflicts(profile, reviewers, recorded)
         ]
         + [
-            {"reviewer_id": r.id, "email": r.email, "conflicts": [], "at_capacity": True}
+            ExcludedReviewer(reviewer_id=r.id, email=r.email, conflicts=[], at_capacity=True)
             for r in reviewers
             if r.capacity_remaining == 0
         ],
-        "unstaffed_reason": plan.unstaffed[0].reason if plan.unstaffed else None,
-    }
+        unstaffed_reason=plan.unstaffed[0].reason if plan.unstaffed else None,
+    )
 
 
 def assign_by_hand(

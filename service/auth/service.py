@@ -1,5 +1,6 @@
 """Users: creation by admins, authentication by password."""
 
+from collections.abc import Iterable
 from uuid import UUID
 
 from sqlalchemy import func
@@ -38,11 +39,14 @@ def authenticate(*, session: Session, email: str, password: str) -> User:
     return user
 
 
-def applicants_of(*, session: Session, organisation_id: UUID) -> list[User]:
-    """The organisation's active applicants: who hears about its proposals."""
+def applicants_of(*, session: Session, organisation_ids: Iterable[UUID]) -> dict[UUID, list[User]]:
+    """Each organisation's active applicants (who hears about its proposals), in one query."""
+    found: dict[UUID, list[User]] = {i: [] for i in organisation_ids}
     query = select(User).where(
-        User.organisation_id == organisation_id,
+        col(User.organisation_id).in_(list(found)),
         User.role == Role.applicant,
         col(User.is_active),
     )
-    return list(session.exec(query))
+    for user in session.exec(query):
+        found[user.organisation_id].append(user)  # type: ignore[index]
+    return found

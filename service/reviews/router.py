@@ -5,13 +5,12 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 
-from service.assignment.models import AssignmentStatus
+from service.assignment.models import AssignmentPublic, AssignmentStatus
 from service.config import get_settings
 from service.deps import CurrentUser, SessionDep
 from service.reviews import service
 from service.reviews.schemas import (
     AssignmentPage,
-    AssignmentPublic,
     DecisionForApplicant,
     DecisionForCommittee,
     DecisionRequest,

@@ -32,17 +32,6 @@ class AssignmentPage(BaseModel):
     next_offset: int | None = Field(description="Pass as `offset` for the next page; null: last")
 
 
-class AssignmentPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: UUID
-    proposal_id: UUID
-    proposal_version: int
-    status: AssignmentStatus
-    due_at: datetime | None
-    decline_reason: str | None
-    declined_for_conflict: bool
-
-
 class DeclineRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(min_length=1, max_length=2000)

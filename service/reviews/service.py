@@ -65,7 +65,9 @@ def _chairs(*, session: Session, proposal: Proposal) -> list[User]:
 
 
 def _applicants(*, session: Session, proposal: Proposal) -> list[User]:
-    return applicants_of(session=session, organisation_id=proposal.organisation_id)
+    return applicants_of(session=session, organisation_ids=[proposal.organisation_id])[
+        proposal.organisation_id
+    ]
 
 
 # --- assignments ------------------------------------------------------------------------------

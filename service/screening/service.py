@@ -118,6 +118,10 @@ def screen(*, session: Session, jobs: Sequence[StageJob]) -> None:
         return
     found = problems(session=session, proposals=proposals)
     routes = routing(session=session)
+    returned = [p for p in proposals if found[p.id]]
+    applicants = applicants_of(
+        session=session, organisation_ids={p.organisation_id for p in returned}
+    )
     moves: list[Move] = []
     notices: list[Notice] = []
     for proposal in proposals:
@@ -135,9 +139,7 @@ def screen(*, session: Session, jobs: Sequence[StageJob]) -> None:
                 Notice(
                     event="proposal.returned",
                     proposal=proposal,
-                    recipients=applicants_of(
-                        session=session, organisation_id=proposal.organisation_id
-                    ),
+                    recipients=applicants[proposal.organisation_id],
                     subject=f"Please revise: {proposal.title}",
                     body="Screening found problems to fix before review:\n- "
                     + "\n- ".join(reasons),

@@ -162,8 +162,13 @@ def test_database_briefly_unreachable_inside_a_task(
             )
             for i in range(3)
         ]
-        # The tasks start, fail to reach the database, and retry with backoff meanwhile.
-        time.sleep(4)
+        # The tasks start, fail to reach the database, and retry with backoff meanwhile: wait
+        # until the worker has really tried (not merely not started yet).
+        tried = proxy.refused
+        deadline = time.monotonic() + 60
+        while proxy.refused < tried + 3 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert proxy.refused >= tried + 3, "the worker never tried to reach the database"
         assert all(state_of(api, committee["applicant"], p) == "screening" for p in ids)
         proxy.restore()
         _wait_all_in_review(ids, 90, "every proposal in review after the outage")

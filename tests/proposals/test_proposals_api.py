@@ -175,7 +175,10 @@ def test_concurrent_edits_one_wins_the_other_conflicts(committee: dict, draft: d
         with engine.connect() as probe:
             for _ in range(200):
                 waiting = probe.execute(
-                    text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                    )
                 ).scalar_one()
                 if waiting:
                     break
