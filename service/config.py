@@ -31,12 +31,16 @@ class Settings(BaseSettings):
     page_size_max: int = Field(default=200, ge=1)
     # Idempotency keys are kept this long, then may be reused.
     idempotency_hours: int = Field(default=24, ge=1)
+    # A request retried with the same key while the first still runs waits this long for its
+    # answer; a key claimed by a request that died is taken over after IDEMPOTENCY_CLAIM_SECONDS.
+    idempotency_wait_seconds: float = Field(default=30.0, gt=0)
+    idempotency_claim_seconds: int = Field(default=120, ge=1)
     # Outbox rows older than this and still unsent are re-sent by the sweeper.
     outbox_resend_seconds: int = Field(default=30, ge=1)
     task_time_limit_seconds: int = Field(default=300, ge=10)
-    # Above the longest task's hard time limit, so a running task is never delivered twice;
-    # a worker that died holding a task gets it back after this long (the SLA scan is sooner).
-    broker_visibility_timeout_seconds: int = Field(default=3600, ge=10)
+    # Just above the longest task's hard time limit, so a running task is never delivered
+    # twice, yet a killed worker's unacknowledged message comes back within minutes.
+    broker_visibility_timeout_seconds: int = Field(default=360, ge=10)
     # How long (seconds) each state may last before the deadline scan acts: automated stages
     # are re-driven, a late decision is escalated to the chairs. Override as JSON, e.g.
     # SLA_SECONDS='{"screening": 300}'. Review due dates come from REVIEW_DAYS.

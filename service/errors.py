@@ -51,6 +51,12 @@ class IdempotencyKeyReused(DomainError):
     status_code = 422
 
 
+class RequestInProgress(DomainError):
+    """A request with the same Idempotency-Key is still running."""
+
+    status_code = 409
+
+
 class InvalidInput(DomainError):
     status_code = 422
 

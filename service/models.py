@@ -4,16 +4,11 @@ from service.analysis.models import ProspectReportRecord
 from service.assignment.models import Assignment, ConflictRecord
 from service.auth.models import User
 from service.committees.models import Committee, CommitteeMembership
+from service.idempotency import IdempotencyKey
 from service.notifications.models import Notification, Webhook
 from service.organisations.models import Organisation
 from service.outbox.models import OutboxMessage
-from service.proposals.models import (
-    Attachment,
-    IdempotencyKey,
-    Proposal,
-    ProposalVersion,
-    Transition,
-)
+from service.proposals.models import Attachment, Proposal, ProposalVersion, Transition
 from service.reviews.models import Decision, Review, ReviewAggregate
 
 __all__ = [

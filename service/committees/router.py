@@ -4,20 +4,28 @@ import logging
 from uuid import UUID
 
 from fastapi import APIRouter
+from fastapi.responses import JSONResponse
 
 from service.committees import service
 from service.committees.models import CommitteeCreate, CommitteePublic, CommitteeUpdate
 from service.deps import AdminUser, CurrentUser, SessionDep
+from service.idempotency import IdempotentDep
 
 router = APIRouter(tags=["committees"])
 log = logging.getLogger(__name__)
 
 
 @router.post("/committees", response_model=CommitteePublic, status_code=201)
-def create_committee(session: SessionDep, _: AdminUser, data: CommitteeCreate) -> CommitteePublic:
-    committee = service.create_committee(session=session, data=data)
-    session.commit()
-    return service.to_public(session=session, committee=committee)
+def create_committee(
+    session: SessionDep, _: AdminUser, data: CommitteeCreate, once: IdempotentDep
+) -> JSONResponse:
+    """Create a committee. Honours an Idempotency-Key header."""
+
+    def work() -> CommitteePublic:
+        committee = service.create_committee(session=session, data=data)
+        return service.to_public(session=session, committee=committee)
+
+    return once.respond(session, work, 201)
 
 
 @router.get("/committees", response_model=list[CommitteePublic])

@@ -62,8 +62,12 @@ def enqueue_all(
 @event.listens_for(Session, "after_commit")
 def _send_after_commit(session: Session) -> None:
     ids = session.info.pop(_PENDING, None)
-    if ids:
+    if not ids:
+        return
+    try:
         relay(ids=ids)
+    except Exception:  # the work is committed: its answer stands, the sweeper sends the jobs
+        log.warning("outbox: could not relay %d jobs after commit", len(ids), exc_info=True)
 
 
 @event.listens_for(Session, "after_rollback")

@@ -209,17 +209,3 @@ class TransitionPublic(SQLModel):
     reason: str
     proposal_version: int
     created_at: datetime
-
-
-class IdempotencyKey(SQLModel, table=True):
-    """The first response to a request sent with an Idempotency-Key, replayed on a retry."""
-
-    __tablename__ = "idempotency_keys"
-    __table_args__ = (UniqueConstraint("user_id", "key"),)
-    id: UUID = id_field()
-    user_id: UUID = Field(foreign_key="users.id")
-    key: str = Field(max_length=200)
-    request_hash: str = Field(max_length=64)
-    status_code: int
-    response_body: dict[str, object] = Field(sa_type=JSON)
-    created_at: datetime = created_field()

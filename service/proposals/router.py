@@ -3,15 +3,15 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Request, UploadFile
+from fastapi import APIRouter, Body, Header, Query, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.exc import IntegrityError
 
 from service.config import get_settings
 from service.deps import CurrentUser, SessionDep
 from service.errors import InvalidInput
-from service.proposals import attachments, idempotency, service
+from service.idempotency import IdempotentDep
+from service.proposals import attachments, service
 from service.proposals.models import (
     AttachmentPublic,
     Proposal,
@@ -47,11 +47,13 @@ def _if_match(value: str | None) -> int | None:
 
 
 @router.post("", response_model=ProposalPublic, status_code=201)
-def create_proposal(session: SessionDep, user: CurrentUser, data: ProposalCreate) -> ProposalPublic:
-    """Create a draft for the caller's organisation."""
-    proposal = service.create(session=session, user=user, data=data)
-    session.commit()
-    return _public(proposal)
+def create_proposal(
+    session: SessionDep, user: CurrentUser, data: ProposalCreate, once: IdempotentDep
+) -> JSONResponse:
+    """Create a draft for the caller's organisation. Honours an Idempotency-Key header."""
+    return once.respond(
+        session, lambda: _public(service.create(session=session, user=user, data=data)), 201
+    )
 
 
 @router.get("", response_model=ProposalPage)
@@ -102,48 +104,15 @@ def edit_proposal(
     return _public(proposal)
 
 
-async def _fingerprint(request: Request) -> str:
-    return idempotency.fingerprint(request.method, request.url.path, await request.body())
-
-
 @router.post("/{proposal_id}/submit", response_model=ProposalPublic)
 def submit_proposal(
-    request_hash: Annotated[str, Depends(_fingerprint)],
-    session: SessionDep,
-    user: CurrentUser,
-    proposal_id: UUID,
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    session: SessionDep, user: CurrentUser, proposal_id: UUID, once: IdempotentDep
 ) -> JSONResponse:
     """Freeze a new version and send it to screening. Honours an Idempotency-Key header."""
-    if idempotency_key is not None:
-        earlier = idempotency.recall(
-            session=session, user_id=user.id, key=idempotency_key, request_hash=request_hash
-        )
-        if earlier is not None:
-            return JSONResponse(earlier.response_body, earlier.status_code)
-    proposal = service.submit(session=session, user=user, proposal_id=proposal_id)
-    body = _public(proposal).model_dump(mode="json")
-    if idempotency_key is not None:
-        idempotency.remember(
-            session=session,
-            user_id=user.id,
-            key=idempotency_key,
-            request_hash=request_hash,
-            status_code=200,
-            body=body,
-        )
-    try:
-        session.commit()
-    except IntegrityError:
-        # The same key arrived twice at once and the other request won: replay its answer.
-        session.rollback()
-        earlier = idempotency.recall(
-            session=session, user_id=user.id, key=idempotency_key or "", request_hash=request_hash
-        )
-        if earlier is None:
-            raise
-        return JSONResponse(earlier.response_body, earlier.status_code)
-    return JSONResponse(body, 200)
+    return once.respond(
+        session,
+        lambda: _public(service.submit(session=session, user=user, proposal_id=proposal_id)),
+    )
 
 
 @router.post("/{proposal_id}/withdraw", response_model=ProposalPublic)
