@@ -19,8 +19,9 @@ class AssignmentItem(BaseModel):
 
     id: UUID
     proposal_id: UUID
-    proposal_title: str
-    proposal_state: State
+    # Empty once the assignment is closed (declined, replaced): access ends with the role.
+    proposal_title: str | None
+    proposal_state: State | None
     proposal_version: int
     status: AssignmentStatus
     due_at: datetime | None

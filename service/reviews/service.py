@@ -11,7 +11,13 @@ from uuid import UUID
 from sqlmodel import Session, col, select
 
 from service import policy
-from service.assignment.models import OPEN_STATUSES, Assignment, AssignmentStatus, ConflictRecord
+from service.assignment.models import (
+    OPEN_STATUSES,
+    READING_STATUSES,
+    Assignment,
+    AssignmentStatus,
+    ConflictRecord,
+)
 from service.auth.models import User
 from service.auth.service import applicants_of
 from service.committees.models import Committee, MemberRole
@@ -100,8 +106,9 @@ def list_assignments(
         AssignmentItem(
             id=assignment.id,
             proposal_id=proposal.id,
-            proposal_title=proposal.title,
-            proposal_state=proposal.state,
+            # A closed assignment keeps its history, not a window on the proposal.
+            proposal_title=proposal.title if assignment.status in READING_STATUSES else None,
+            proposal_state=proposal.state if assignment.status in READING_STATUSES else None,
             proposal_version=assignment.proposal_version,
             status=assignment.status,
             due_at=assignment.due_at,
@@ -342,11 +349,18 @@ def check_quorum(*, session: Session, proposal_id: UUID) -> bool:
         context=GuardContext(reviews_submitted=len(reviews), quorum=committee.quorum),
     )
     link = f"{get_settings().public_url}/api/v1/proposals/{proposal.id}/reviews"
+    chairs = _chairs(session=session, proposal=proposal)
+    if not chairs:
+        # Shown in the queue view's list of proposals carrying an error.
+        proposal.last_error = (
+            "no chair of the committee is free of conflicts with this proposal: "
+            "seat another chair to decide it"
+        )
     notify(
         session=session,
         event="proposal.deliberation",
         proposal=proposal,
-        recipients=_chairs(session=session, proposal=proposal),
+        recipients=chairs,
         subject=f"Ready for decision: {proposal.title}",
         body=(
             f'{len(reviews)} reviews of version {proposal.version} of "{proposal.title}" are '
