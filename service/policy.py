@@ -252,6 +252,30 @@ def access(*, session: Session, user: User, proposal_id: UUID, action: Action) -
     raise Forbidden(_REFUSAL.get(action, f"not allowed: {action}"))
 
 
+def reviews_readable(
+    *, session: Session, user: User, proposal_id: UUID, version: int | None
+) -> tuple[Proposal, int]:
+    """The proposal and the version whose reviews the caller may read (the current one if
+    None): its chair and admins any round's, a reviewer a round it submitted its review in."""
+    found = access(session=session, user=user, proposal_id=proposal_id, action=Action.read)
+    proposal = found.proposal
+    wanted = proposal.version if version is None else version
+    if found.standing in (Standing.chair, Standing.admin):
+        return proposal, wanted
+    if found.standing in (Standing.reviewer, Standing.reviewed):
+        own = session.exec(
+            select(Assignment.status).where(
+                Assignment.proposal_id == proposal.id,
+                Assignment.reviewer_id == user.id,
+                Assignment.proposal_version == wanted,
+            )
+        ).first()
+        if own == AssignmentStatus.submitted:
+            return proposal, wanted
+        raise Forbidden(f"submit your own review of version {wanted} before reading the others'")
+    raise Forbidden(_REFUSAL[Action.read_reviews])
+
+
 def readable(*, session: Session, user: User, proposal_id: UUID) -> Proposal:
     """The proposal, if the caller may read it."""
     return access(session=session, user=user, proposal_id=proposal_id, action=Action.read).proposal

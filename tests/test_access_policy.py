@@ -77,6 +77,8 @@ TABLE: list[tuple[str, str, dict[str, Any] | None, dict[str, Any]]] = [
     ("POST", P + "/attachments", {"files": {"file": ("a.csv", b"a,b\n1,2\n", "text/csv")}}, EDIT),
     ("POST", P + "/submit", None, EDIT),
     ("POST", "/admin/proposals/{proposal_id}/redrive", None, ADMIN_ONLY),
+    ("GET", A, None, OWN_ASSIGNMENT),
+    ("GET", A + "/review", None, OWN_ASSIGNMENT),
     ("POST", A + "/accept", None, OWN_ASSIGNMENT),
     ("PUT", A + "/review", {"json": full_review()}, OWN_ASSIGNMENT),
     ("POST", A + "/review/submit", None, OWN_ASSIGNMENT),

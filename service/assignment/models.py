@@ -16,7 +16,19 @@ class AssignmentStatus(StrEnum):
     accepted = "accepted"
     declined = "declined"
     submitted = "submitted"  # the review is in
-    replaced = "replaced"  # overdue or withdrawn; another reviewer took the slot
+    replaced = "replaced"  # overdue; another reviewer took the slot
+    cancelled = "cancelled"  # closed for the reason in `closed_reason`
+
+
+class ClosedReason(StrEnum):
+    """Why an open assignment was cancelled: the reviewer is told, its capacity freed."""
+
+    withdrawn = "withdrawn"  # the applicant withdrew the proposal
+    decided = "decided"  # the chair decided before this review came in
+    quorum_reached = "quorum_reached"  # enough reviews were in without this one
+    returned = "returned"  # the proposal went back to its applicant
+    reviewer_removed = "reviewer_removed"  # the reviewer left the committee
+    reviewer_deactivated = "reviewer_deactivated"
 
 
 # Assignments that hold one of the proposal's k reviewer slots and count against capacity.
@@ -41,6 +53,7 @@ class Assignment(Record, table=True):
     reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     decline_reason: str | None = Field(default=None, sa_type=Text)
     declined_for_conflict: bool = False
+    closed_reason: ClosedReason | None = Field(default=None, sa_type=String(32))
 
 
 class ConflictRecord(Record, table=True):
@@ -69,13 +82,31 @@ class AssignmentPublic(BaseModel):
     due_at: datetime | None
     decline_reason: str | None
     declined_for_conflict: bool
+    closed_reason: ClosedReason | None
     created_at: datetime
+
+
+class ReviewerSummary(BaseModel):
+    """Who a reviewer is, for the chair: name, expertise and current load."""
+
+    reviewer_id: UUID
+    name: str
+    email: str
+    expertise: list[str]
+    open_reviews: int
+    capacity: int
+
+
+class AssignmentForChair(AssignmentPublic):
+    reviewer: ReviewerSummary
 
 
 class ProposedReviewer(BaseModel):
     """A reviewer the solver would choose, and why."""
 
     reviewer_id: UUID
+    name: str
+    open_reviews: int
     email: str
     affinity: float
     area_match: bool
@@ -91,6 +122,8 @@ class ExcludedReviewer(BaseModel):
     """A committee reviewer the solver may not choose: a conflict of interest, or no capacity."""
 
     reviewer_id: UUID
+    name: str
+    open_reviews: int
     email: str
     conflicts: list[ExcludedConflict]
     at_capacity: bool = False

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.assignment import service
-from service.assignment.models import AssignmentPreview, AssignmentPublic
+from service.assignment.models import AssignmentForChair, AssignmentPreview, AssignmentPublic
 from service.deps import CurrentUser, SessionDep
 
 router = APIRouter(tags=["assignment"])
@@ -40,10 +40,10 @@ def assign_reviewers(
     return [AssignmentPublic.model_validate(a) for a in created]
 
 
-@router.get("/proposals/{proposal_id}/assignments")
+@router.get("/proposals/{proposal_id}/assignments", response_model=list[AssignmentForChair])
 def proposal_assignments(
     session: SessionDep, user: CurrentUser, proposal_id: UUID
-) -> list[AssignmentPublic]:
-    """Every assignment of the proposal, all versions, with why each reviewer was chosen."""
-    rows = service.list_for_chair(session=session, user=user, proposal_id=proposal_id)
-    return [AssignmentPublic.model_validate(a) for a in rows]
+) -> list[AssignmentForChair]:
+    """Every assignment of the proposal, all versions, with who each reviewer is (name,
+    expertise, current load) and why it was chosen."""
+    return service.list_for_chair(session=session, user=user, proposal_id=proposal_id)

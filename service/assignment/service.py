@@ -19,12 +19,15 @@ from service.assignment.conflicts import check_pair, explain_conflicts
 from service.assignment.models import (
     OPEN_STATUSES,
     Assignment,
+    AssignmentForChair,
     AssignmentPreview,
+    AssignmentPublic,
     AssignmentStatus,
     ConflictRecord,
     ExcludedConflict,
     ExcludedReviewer,
     ProposedReviewer,
+    ReviewerSummary,
 )
 from service.assignment.profiles import ProposalProfile, RecordedConflict, ReviewerProfile
 from service.assignment.solver import AssignmentPlan, ProposedAssignment, plan_assignments
@@ -437,12 +440,15 @@ def preview(*, session: Session, user: User, proposal_id: UUID) -> AssignmentPre
     recorded = _recorded(session, [r.id for r in reviewers])
     plan: AssignmentPlan = plan_assignments([profile], reviewers, recorded)
     emails = {r.id: r.email for r in reviewers}
+    who = reviewer_summaries(session=session, ids=emails)
     return AssignmentPreview(
         proposal_id=proposal.id,
         reviewers_needed=profile.reviewers_needed,
         proposed=[
             ProposedReviewer(
                 reviewer_id=a.reviewer_id,
+                name=who[a.reviewer_id].name,
+                open_reviews=who[a.reviewer_id].open_reviews,
                 email=emails[a.reviewer_id],
                 affinity=round(a.affinity, 4),
                 area_match=a.area_match,
@@ -453,13 +459,22 @@ def preview(*, session: Session, user: User, proposal_id: UUID) -> AssignmentPre
         excluded=[
             ExcludedReviewer(
                 reviewer_id=rid,
+                name=who[rid].name,
+                open_reviews=who[rid].open_reviews,
                 email=emails[rid],
                 conflicts=[ExcludedConflict(reason=c.reason, detail=c.detail) for c in conflicts],
             )
             for rid, conflicts in explain_conflicts(profile, reviewers, recorded)
         ]
         + [
-            ExcludedReviewer(reviewer_id=r.id, email=r.email, conflicts=[], at_capacity=True)
+            ExcludedReviewer(
+                reviewer_id=r.id,
+                name=who[r.id].name,
+                open_reviews=r.open_reviews,
+                email=r.email,
+                conflicts=[],
+                at_capacity=True,
+            )
             for r in reviewers
             if r.capacity_remaining == 0
         ],
@@ -518,12 +533,45 @@ def assign_by_hand(
     return [stored[i] for i in created]
 
 
-def list_for_chair(*, session: Session, user: User, proposal_id: UUID) -> list[Assignment]:
+def reviewer_summaries(*, session: Session, ids: Iterable[UUID]) -> dict[UUID, ReviewerSummary]:
+    """Name, expertise and open load of each reviewer, in two queries."""
+    wanted = list(set(ids))
+    loads = dict(
+        session.exec(
+            select(Assignment.reviewer_id, func.count())
+            .where(
+                col(Assignment.reviewer_id).in_(wanted), col(Assignment.status).in_(OPEN_STATUSES)
+            )
+            .group_by(col(Assignment.reviewer_id))
+        ).all()
+    )
+    return {
+        u.id: ReviewerSummary(
+            reviewer_id=u.id,
+            name=u.full_name,
+            email=u.email,
+            expertise=list(u.expertise_keywords),
+            open_reviews=loads.get(u.id, 0),
+            capacity=u.capacity,
+        )
+        for u in session.exec(select(User).where(col(User.id).in_(wanted)))
+    }
+
+
+def list_for_chair(*, session: Session, user: User, proposal_id: UUID) -> list[AssignmentForChair]:
+    """Every assignment of the proposal, all versions, with who each reviewer is."""
     proposal, _ = _chaired(session, user, proposal_id)
-    return list(
+    rows = list(
         session.exec(
             select(Assignment)
             .where(Assignment.proposal_id == proposal.id)
             .order_by(col(Assignment.proposal_version), col(Assignment.created_at))
         )
     )
+    who = reviewer_summaries(session=session, ids=[a.reviewer_id for a in rows])
+    return [
+        AssignmentForChair.model_validate(
+            {**AssignmentPublic.model_validate(a).model_dump(), "reviewer": who[a.reviewer_id]}
+        )
+        for a in rows
+    ]

@@ -6,6 +6,8 @@ from uuid import UUID
 from sqlmodel import Session, col, func, select
 
 from service import policy
+from service.assignment.closing import close_open_assignments
+from service.assignment.models import ClosedReason
 from service.auth.models import Role, User
 from service.committees.models import (
     Committee,
@@ -170,6 +172,8 @@ def _seat(session: Session, *, committee: Committee, seats: dict[UUID, MemberRol
     ).all()
     for membership in held:
         seat = wanted.pop(membership.user_id, None)
+        if membership.role == MemberRole.reviewer and seat != MemberRole.reviewer:
+            _release_reviewer(session, committee_id=committee.id, reviewer_id=membership.user_id)
         if seat is None:
             session.delete(membership)
         elif seat != membership.role:
@@ -180,6 +184,29 @@ def _seat(session: Session, *, committee: Committee, seats: dict[UUID, MemberRol
     for uid, seat in wanted.items():
         session.add(CommitteeMembership(committee_id=committee.id, user_id=uid, role=seat))
     session.flush()
+
+
+def _release_reviewer(session: Session, *, committee_id: UUID, reviewer_id: UUID) -> None:
+    """A reviewer leaving the committee: its open reviews there close and are staffed again."""
+    staffing = session.exec(
+        select(Proposal.id).where(
+            Proposal.committee_id == committee_id,
+            col(Proposal.state).in_((State.assignment, State.in_review)),
+        )
+    ).all()
+    if not staffing:
+        return
+    closed = close_open_assignments(
+        session=session,
+        reason=ClosedReason.reviewer_removed,
+        proposal_ids=staffing,
+        reviewer_id=reviewer_id,
+    )
+    enqueue_all(
+        session=session,
+        task=Job.replace_reviewers,
+        payloads=[{"proposal_id": str(i)} for i in {a.proposal_id for a in closed}],
+    )
 
 
 def to_public(*, session: Session, committee: Committee) -> CommitteePublic:

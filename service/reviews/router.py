@@ -10,6 +10,7 @@ from service.config import get_settings
 from service.deps import CurrentUser, SessionDep
 from service.reviews import service
 from service.reviews.schemas import (
+    AssignmentDetail,
     AssignmentPage,
     DecisionForApplicant,
     DecisionForCommittee,
@@ -41,6 +42,21 @@ def list_assignments(
         offset=offset,
     )
     return AssignmentPage(items=items, next_offset=next_offset)
+
+
+@router.get("/assignments/{assignment_id}", response_model=AssignmentDetail)
+def read_assignment(
+    session: SessionDep, user: CurrentUser, assignment_id: UUID
+) -> AssignmentDetail:
+    """One of my assignments: the proposal's title and summary, the rubric, my review so far."""
+    return service.assignment_detail(session=session, user=user, assignment_id=assignment_id)
+
+
+@router.get("/assignments/{assignment_id}/review", response_model=ReviewPublic)
+def read_review(session: SessionDep, user: CurrentUser, assignment_id: UUID) -> ReviewPublic:
+    """My saved draft (or submitted review) on this assignment."""
+    review = service.own_review(session=session, user=user, assignment_id=assignment_id)
+    return ReviewPublic.model_validate(review)
 
 
 @router.post("/assignments/{assignment_id}/accept", response_model=AssignmentPublic)
@@ -88,9 +104,16 @@ def submit_review(session: SessionDep, user: CurrentUser, assignment_id: UUID) -
 
 
 @router.get("/proposals/{proposal_id}/reviews", response_model=ProposalReviews)
-def read_reviews(session: SessionDep, user: CurrentUser, proposal_id: UUID) -> ProposalReviews:
-    """The submitted reviews of the current version with their aggregate (committee only)."""
-    return service.reviews_for(session=session, user=user, proposal_id=proposal_id)
+def read_reviews(
+    session: SessionDep,
+    user: CurrentUser,
+    proposal_id: UUID,
+    version: Annotated[
+        int | None, Query(ge=1, description="a round; the current one if absent")
+    ] = None,
+) -> ProposalReviews:
+    """The submitted reviews of a version with their aggregate (committee only)."""
+    return service.reviews_for(session=session, user=user, proposal_id=proposal_id, version=version)
 
 
 @router.post("/proposals/{proposal_id}/decision", response_model=DecisionForCommittee)
@@ -115,7 +138,12 @@ def decide_proposal(
     response_model=DecisionForCommittee | DecisionForApplicant,
 )
 def read_decision(
-    session: SessionDep, user: CurrentUser, proposal_id: UUID
+    session: SessionDep,
+    user: CurrentUser,
+    proposal_id: UUID,
+    version: Annotated[int | None, Query(ge=1, description="a round; the latest if absent")] = None,
 ) -> DecisionForApplicant | DecisionForCommittee:
-    """The decision; applicants see the outcome, the message and the anonymous comments."""
-    return service.decision_for(session=session, user=user, proposal_id=proposal_id)
+    """A round's decision; applicants see the outcome, the message and the anonymous comments."""
+    return service.decision_for(
+        session=session, user=user, proposal_id=proposal_id, version=version
+    )

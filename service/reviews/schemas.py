@@ -65,6 +65,7 @@ class ReviewPublic(BaseModel):
     assignment_id: UUID
     proposal_id: UUID
     reviewer_id: UUID
+    reviewer_name: str | None = None
     proposal_version: int
     scores: dict[str, int]
     recommendation: Recommendation | None
@@ -84,6 +85,23 @@ class ProposalReviews(BaseModel):
         description="True: stored when the quorum was reached; false: computed live from the "
         "reviews submitted so far"
     )
+
+
+class AssignmentDetail(BaseModel):
+    """One of the caller's assignments with what it needs to review: the proposal's title and
+    summary (while the assignment is open or done), the committee's rubric and its own review."""
+
+    id: UUID
+    proposal_id: UUID
+    proposal_version: int
+    status: AssignmentStatus
+    closed_reason: str | None
+    due_at: datetime | None
+    proposal_title: str | None
+    proposal_summary: str | None
+    proposal_state: State | None
+    rubric: list[dict[str, Any]]
+    review: "ReviewPublic | None" = Field(description="the saved draft, or the submitted review")
 
 
 class DecisionRequest(BaseModel):

@@ -32,6 +32,7 @@ from service.proposals.models import Proposal
 from service.reviews.aggregate import aggregate
 from service.reviews.models import Decision, Outcome, Review, ReviewAggregate
 from service.reviews.schemas import (
+    AssignmentDetail,
     AssignmentItem,
     DecisionForApplicant,
     DecisionForCommittee,
@@ -199,6 +200,46 @@ def decline(
         enqueue(session=session, task=Job.replace_reviewers, proposal_id=str(proposal.id))
     session.flush()
     return assignment
+
+
+def assignment_detail(*, session: Session, user: User, assignment_id: UUID) -> AssignmentDetail:
+    """The caller's assignment with the proposal's title and summary, the rubric and its review.
+
+    An invited reviewer reads the title and summary here to decide; the proposal itself waits
+    for its acceptance. A closed assignment shows neither.
+    """
+    assignment = policy.own_assignment(
+        session=session, user=user, assignment=session.get(Assignment, assignment_id)
+    )
+    proposal = session.get(Proposal, assignment.proposal_id)
+    assert proposal is not None, "an assignment's proposal is never deleted"
+    committee = _committee(session=session, proposal=proposal)
+    review = _draft_of(session=session, assignment=assignment)
+    open_or_done = assignment.status in READING_STATUSES
+    return AssignmentDetail(
+        id=assignment.id,
+        proposal_id=proposal.id,
+        proposal_version=assignment.proposal_version,
+        status=assignment.status,
+        closed_reason=assignment.closed_reason,
+        due_at=assignment.due_at,
+        proposal_title=proposal.title if open_or_done else None,
+        proposal_summary=proposal.summary if open_or_done else None,
+        proposal_state=proposal.state if open_or_done else None,
+        rubric=committee.rubric,
+        review=ReviewPublic.model_validate(review) if review else None,
+    )
+
+
+def own_review(*, session: Session, user: User, assignment_id: UUID) -> Review:
+    """The caller's saved draft or submitted review on its assignment (404 before the first)."""
+    assignment = policy.own_assignment(
+        session=session, user=user, assignment=session.get(Assignment, assignment_id)
+    )
+    review = _draft_of(session=session, assignment=assignment)
+    if review is None:
+        raise NotFound(f"assignment {assignment_id} has no review saved yet")
+    return review
 
 
 # --- writing a review -------------------------------------------------------------------------
@@ -375,27 +416,32 @@ def check_quorum(*, session: Session, proposal_id: UUID) -> bool:
 # --- reading reviews --------------------------------------------------------------------------
 
 
-def reviews_for(*, session: Session, user: User, proposal_id: UUID) -> ProposalReviews:
-    """The submitted reviews of the proposal's current version and their aggregate.
+def reviews_for(
+    *, session: Session, user: User, proposal_id: UUID, version: int | None = None
+) -> ProposalReviews:
+    """The submitted reviews of one version (the current one by default) and their aggregate.
 
-    Chairs of the proposal's committee and admins see them all. A reviewer sees them only once
-    its own review of the current version is submitted (403 before). Applicants never see
-    reviews (403 for their own organisation's proposal); whoever may not read the proposal
-    gets 404. Drafts stay private to their reviewer until submitted.
+    Chairs of the proposal's committee and admins read every round. A reviewer reads a round's
+    reviews once its own review of that round is submitted (403 before). Applicants never read
+    reviews (403 for their own organisation's proposal; each round's decision carries the
+    comments for applicants); whoever may not read the proposal gets 404. Drafts stay private
+    to their reviewer until submitted.
     """
-    proposal = policy.access(
-        session=session, user=user, proposal_id=proposal_id, action=policy.Action.read_reviews
-    ).proposal
+    proposal, version = policy.reviews_readable(
+        session=session, user=user, proposal_id=proposal_id, version=version
+    )
     if proposal.committee_id is None:
         raise Conflict(
             f"proposal {proposal.id} has no committee yet: reviews begin after screening routes it",
             state=proposal.state,
         )
-    reviews = _submitted(session=session, proposal_id=proposal.id, version=proposal.version)
+    if not 1 <= version <= proposal.version:
+        raise NotFound(f"proposal {proposal.id} has no version {version}")
+    reviews = _submitted(session=session, proposal_id=proposal.id, version=version)
     stored = session.exec(
         select(ReviewAggregate).where(
             ReviewAggregate.proposal_id == proposal.id,
-            ReviewAggregate.proposal_version == proposal.version,
+            ReviewAggregate.proposal_version == version,
         )
     ).first()
     if stored is not None:
@@ -403,10 +449,22 @@ def reviews_for(*, session: Session, user: User, proposal_id: UUID) -> ProposalR
     else:
         committee = _committee(session=session, proposal=proposal)
         combined = aggregate(committee.rubric, reviews)
+    names = dict(
+        session.exec(
+            select(User.id, User.full_name).where(
+                col(User.id).in_([r.reviewer_id for r in reviews])
+            )
+        ).all()
+    )
     return ProposalReviews(
         proposal_id=proposal.id,
-        proposal_version=proposal.version,
-        reviews=[ReviewPublic.model_validate(r) for r in reviews],
+        proposal_version=version,
+        reviews=[
+            ReviewPublic.model_validate(r).model_copy(
+                update={"reviewer_name": names.get(r.reviewer_id)}
+            )
+            for r in reviews
+        ],
         aggregate=combined,
         aggregate_stored=stored is not None,
     )
@@ -503,7 +561,7 @@ def decide(
 
 
 def decision_for(
-    *, session: Session, user: User, proposal_id: UUID
+    *, session: Session, user: User, proposal_id: UUID, version: int | None = None
 ) -> DecisionForApplicant | DecisionForCommittee:
     """The latest decision on a proposal the caller may read (404 if none yet).
 
@@ -514,13 +572,13 @@ def decision_for(
         session=session, user=user, proposal_id=proposal_id, action=policy.Action.read
     )
     proposal = found.proposal
-    decision = session.exec(
-        select(Decision)
-        .where(Decision.proposal_id == proposal.id)
-        .order_by(col(Decision.proposal_version).desc())
-    ).first()
+    query = select(Decision).where(Decision.proposal_id == proposal.id)
+    if version is not None:
+        query = query.where(Decision.proposal_version == version)
+    decision = session.exec(query.order_by(col(Decision.proposal_version).desc())).first()
     if decision is None:
-        raise NotFound(f"proposal {proposal_id} has no decision yet")
+        which = "" if version is None else f" on version {version}"
+        raise NotFound(f"proposal {proposal_id} has no decision{which} yet")
     if found.may(policy.Action.read_decision_rationale):
         return _committee_view(session=session, decision=decision)
     return _applicant_view(session=session, decision=decision)

@@ -16,6 +16,8 @@ from sqlalchemy import update as sa_update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
+from service.assignment.closing import close_open_assignments
+from service.assignment.models import ClosedReason
 from service.db import flush_or_conflict, utcnow
 from service.errors import EditConflict, InvalidTransition
 from service.jobs import Job
@@ -31,6 +33,15 @@ from service.workflow.table import (
     decide,
     has_tag,
 )
+
+# The moves after which a proposal's open assignments are no longer needed, and why.
+_CLOSING = {
+    Event.withdraw: ClosedReason.withdrawn,
+    Event.approve: ClosedReason.decided,
+    Event.reject: ClosedReason.decided,
+    Event.request_revision: ClosedReason.decided,
+    Event.reach_quorum: ClosedReason.quorum_reached,
+}
 
 # The job that works each automated stage; a test checks every automated state has one.
 STAGE_JOBS: dict[State, Job] = {
@@ -93,6 +104,8 @@ class MovePlan:
     versions: list[ProposalVersion] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
     jobs: dict[State, list[StageJob]] = field(default_factory=dict)
+    # Proposals whose open assignments close, by why.
+    closing: dict[ClosedReason, list[UUID]] = field(default_factory=dict)
 
 
 def plan_moves(moves: Sequence[Move], now: datetime) -> MovePlan:
@@ -146,6 +159,8 @@ def plan_moves(moves: Sequence[Move], now: datetime) -> MovePlan:
             plan.jobs.setdefault(transition.target, []).append(
                 StageJob(proposal.id, values["version"])
             )
+        if change.event in _CLOSING:
+            plan.closing.setdefault(_CLOSING[change.event], []).append(proposal.id)
     return plan
 
 
@@ -175,6 +190,8 @@ def write_moves(*, session: Session, moves: Sequence[Move], plan: MovePlan) -> N
         session.execute(insert(Transition.__table__), plan.history)  # type: ignore[attr-defined]
     for state, queued in plan.jobs.items():
         queue_stage(session=session, state=state, jobs=queued)
+    for reason, proposal_ids in plan.closing.items():
+        close_open_assignments(session=session, reason=reason, proposal_ids=proposal_ids)
 
 
 def move_all(*, session: Session, moves: Sequence[Move]) -> None:
