@@ -12,10 +12,10 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import Row, Table, event, insert, select, text, update
+from sqlalchemy import Row, Table, event, insert, select, update
 from sqlmodel import Session
 
-from service.db import get_engine, utcnow
+from service.db import get_engine, relaxed_commit, skip_locked, utcnow
 from service.jobs import Job, send
 from service.outbox.models import OutboxMessage
 
@@ -129,12 +129,11 @@ def _relay_chunk(*, ids: list[UUID] | None, older_than: timedelta | None) -> tup
             query = query.where(columns.id.in_(ids))
         if older_than is not None:
             query = query.where(columns.created_at < utcnow() - older_than)
-        if session.get_bind().dialect.name == "postgresql":
-            # Two sweepers never send the same row at once.
-            query = query.with_for_update(skip_locked=True)
-            # A "sent" mark lost in a database crash only sends the job again, which every
-            # task tolerates; not waiting for the WAL flush saves a disk round trip per relay.
-            session.execute(text("SET LOCAL synchronous_commit = off"))
+        # Two sweepers never send the same row at once.
+        query = skip_locked(session, query)
+        # A "sent" mark lost in a database crash only sends the job again: every task
+        # tolerates that.
+        relaxed_commit(session)
         for batch in _batches(session.execute(query).all()):
             first = batch[0]
             if first.batched:
