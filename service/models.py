@@ -9,16 +9,27 @@ from service.notifications.models import Notification, Webhook
 from service.organisations.models import Organisation
 from service.outbox.models import OutboxMessage
 from service.proposals.models import Attachment, Proposal, ProposalVersion, Transition
-from service.reviews.models import Decision, Review, ReviewAggregate
+from service.reviews.models import (
+    ApplicantResponse,
+    Decision,
+    DiscussionComment,
+    MetaReview,
+    Review,
+    ReviewAggregate,
+    ReviewReopening,
+)
 
 __all__ = [
+    "ApplicantResponse",
     "Assignment",
     "Attachment",
     "Committee",
     "CommitteeMembership",
     "ConflictRecord",
     "Decision",
+    "DiscussionComment",
     "IdempotencyKey",
+    "MetaReview",
     "Notification",
     "Organisation",
     "OutboxMessage",
@@ -27,6 +38,7 @@ __all__ = [
     "ProspectReportRecord",
     "Review",
     "ReviewAggregate",
+    "ReviewReopening",
     "Transition",
     "User",
     "Webhook",

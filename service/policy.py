@@ -52,7 +52,10 @@ class Action(StrEnum):
     read_declared_conflicts = "read_declared_conflicts"  # the applicant's list of rivals
     read_people = "read_people"  # who did what (history actors, reviewer identities)
     manage_reviewers = "manage_reviewers"  # preview, assign by hand, list assignments
-    decide = "decide"
+    decide = "decide"  # also: the meta-review
+    discuss = "discuss"  # read and write the committee's discussion
+    read_discussion = "read_discussion"
+    respond = "respond"  # the applicant's one answer to the reviews
     redrive = "redrive"
     reanalyse = "reanalyse"
 
@@ -73,9 +76,18 @@ _MAY: dict[Standing, frozenset[Action]] = {
     # (its assignment carries them); the proposal itself waits for the acceptance.
     Standing.invited: frozenset({Action.know}),
     Standing.reviewer: frozenset(_COMMITTEE_READING),
-    Standing.reviewed: frozenset({*_COMMITTEE_READING, Action.read_reviews}),
+    # Once its own review is in: the others' reviews and the discussion.
+    Standing.reviewed: frozenset(
+        {*_COMMITTEE_READING, Action.read_reviews, Action.discuss, Action.read_discussion}
+    ),
     Standing.owner: frozenset(
-        {*_EVERYONE_WHO_KNOWS, Action.read_documents, Action.edit, Action.read_declared_conflicts}
+        {
+            *_EVERYONE_WHO_KNOWS,
+            Action.read_documents,
+            Action.edit,
+            Action.read_declared_conflicts,
+            Action.respond,
+        }
     ),
     Standing.chair: frozenset(
         {
@@ -84,6 +96,8 @@ _MAY: dict[Standing, frozenset[Action]] = {
             Action.read_declared_conflicts,
             Action.manage_reviewers,
             Action.decide,
+            Action.discuss,
+            Action.read_discussion,
         }
     ),
     # Admins run the service: they see everything but neither review nor decide.
@@ -92,6 +106,7 @@ _MAY: dict[Standing, frozenset[Action]] = {
             *_COMMITTEE_READING,
             Action.read_reviews,
             Action.read_declared_conflicts,
+            Action.read_discussion,
             Action.redrive,
             Action.reanalyse,
         }
@@ -106,6 +121,9 @@ _REFUSAL = {
     "after submitting its own, applicants read the decision's comments for applicants",
     Action.manage_reviewers: "only a chair of the proposal's committee may manage its reviewers",
     Action.decide: "only a chair of the proposal's committee, free of conflicts, decides it",
+    Action.discuss: "the discussion is for the chair and the reviewers who submitted a review",
+    Action.read_discussion: "the discussion is for the committee",
+    Action.respond: "only the applicant organisation answers the reviews",
     Action.redrive: "only administrators re-drive a stage",
     Action.reanalyse: "only administrators re-run the analysis",
 }
@@ -348,6 +366,7 @@ _REASONS_FOR_APPLICANTS = {
     Event.submit,
     Event.resubmit,
     Event.withdraw,
+    Event.respond,
     Event.return_to_applicant,
     Event.approve,
     Event.reject,
@@ -420,7 +439,7 @@ def require_committee_member(user: User) -> None:
 
 # The events an applicant organisation hears of (by e-mail and on its webhooks); the rest
 # (invitations, reminders, deliberation, escalations) are the committee's business.
-APPLICANT_EVENTS = frozenset({"proposal.returned", "proposal.decided"})
+APPLICANT_EVENTS = frozenset({"proposal.returned", "proposal.response_open", "proposal.decided"})
 
 
 def webhook_scope(user: User) -> UUID | None:

@@ -44,6 +44,9 @@ OWN_ASSIGNMENT = {
     "chair": F,
     "admin": F,
 }
+# Writing in the discussion: the chair and reviewers who submitted (admins only read it). The
+# accepted reviewer has submitted its review by then (the rows before, in order).
+DISCUSS = {**REVIEWS, "accepted": OK, "admin": F}
 # Admin-only routes refuse everyone else by role, before any object is looked at.
 ADMIN_ONLY = {**{role: F for role in READ}, "admin": OK}
 # A committee: its members (chairs and reviewers, while seated) and admins read it.
@@ -70,6 +73,8 @@ TABLE: list[tuple[str, str, dict[str, Any] | None, dict[str, Any]]] = [
     ("GET", P + "/decision", None, READ),
     ("GET", P + "/reviews", None, REVIEWS),
     ("GET", P + "/assignments", None, MANAGE),
+    ("GET", P + "/discussion", None, REVIEWS),
+    ("GET", P + "/response", None, READ),
     ("POST", P + "/assignments/preview", None, MANAGE),
     ("GET", "/committees/{committee_id}", None, COMMITTEE),
     ("PATCH", "/committees/{committee_id}", {"json": {"quorum": 2}}, ADMIN_ONLY),
@@ -83,6 +88,10 @@ TABLE: list[tuple[str, str, dict[str, Any] | None, dict[str, Any]]] = [
     ("PUT", A + "/review", {"json": full_review()}, OWN_ASSIGNMENT),
     ("POST", A + "/review/submit", None, OWN_ASSIGNMENT),
     ("POST", P + "/assignments", {"json": {"reviewer_ids": []}}, MANAGE),
+    ("POST", P + "/discussion", {"json": {"body": "Strong data."}}, DISCUSS),
+    ("PUT", P + "/meta-review", {"json": {"body": "The committee finds..."}}, MANAGE),
+    ("POST", P + "/response", {"json": {"body": "We will clarify."}}, EDIT),
+    ("POST", A + "/reconsider", {"json": {"reason": "Please look again."}}, MANAGE),
     ("DELETE", "/webhooks/{webhook_id}", None, WEBHOOK),
     ("POST", P + "/withdraw", {"json": {"reason": "no longer"}}, EDIT),
     ("POST", A + "/decline", {"json": {"reason": "too busy"}}, OWN_ASSIGNMENT),

@@ -43,6 +43,13 @@ class CommitteeBase(SQLModel):
     therapeutic_areas: list[TherapeuticArea] = Field(sa_type=JSON, min_length=1)
     reviewers_per_proposal: int = Field(default=3, ge=1, le=10)
     quorum: int = Field(default=2, ge=1, le=10, description="Reviews needed to deliberate")
+    applicant_response_days: int = Field(
+        default=0,
+        ge=0,
+        le=60,
+        description="Days the applicant has to answer the reviews once the quorum is in "
+        "(0: no response round, the proposal goes straight to deliberation)",
+    )
 
 
 class Committee(CommitteeBase, Record, table=True):
@@ -77,6 +84,7 @@ class CommitteeUpdate(SQLModel):
     therapeutic_areas: list[TherapeuticArea] | None = Field(default=None, min_length=1)
     reviewers_per_proposal: int | None = Field(default=None, ge=1, le=10)
     quorum: int | None = Field(default=None, ge=1, le=10)
+    applicant_response_days: int | None = Field(default=None, ge=0, le=60)
     chair_ids: list[UUID] | None = None
     reviewer_ids: list[UUID] | None = None
 

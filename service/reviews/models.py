@@ -64,3 +64,52 @@ class Decision(SQLModel, table=True):
     message_to_applicant: str = Field(default="", sa_type=Text)
     decided_by: UUID = Field(foreign_key="users.id")
     created_at: datetime = created_field()
+
+
+class DiscussionComment(SQLModel, table=True):
+    """A comment in the committee's discussion of one proposal version (committee only)."""
+
+    __tablename__ = "discussion_comments"
+    id: UUID = id_field()
+    proposal_id: UUID = Field(foreign_key="proposals.id", index=True)
+    proposal_version: int
+    author_id: UUID = Field(foreign_key="users.id")
+    body: str = Field(sa_type=Text)
+    created_at: datetime = created_field()
+
+
+class MetaReview(Record, table=True):
+    """The chair's synthesis of a version's reviews; it goes out with the decision."""
+
+    __tablename__ = "meta_reviews"
+    __table_args__ = (UniqueConstraint("proposal_id", "proposal_version"),)
+    proposal_id: UUID = Field(foreign_key="proposals.id", index=True)
+    proposal_version: int
+    author_id: UUID = Field(foreign_key="users.id")
+    body: str = Field(sa_type=Text)
+
+
+class ReviewReopening(SQLModel, table=True):
+    """A submitted review the chair asked its reviewer to reconsider, as it stood then."""
+
+    __tablename__ = "review_reopenings"
+    id: UUID = id_field()
+    review_id: UUID = Field(foreign_key="reviews.id", index=True)
+    asked_by: UUID = Field(foreign_key="users.id")
+    reason: str = Field(sa_type=Text)
+    # The review as submitted before it reopened: the history the reconsideration keeps.
+    submitted: dict[str, object] = Field(sa_type=JSON)
+    created_at: datetime = created_field()
+
+
+class ApplicantResponse(SQLModel, table=True):
+    """The applicant's one answer to a round's reviews, before the chair deliberates."""
+
+    __tablename__ = "applicant_responses"
+    __table_args__ = (UniqueConstraint("proposal_id", "proposal_version"),)
+    id: UUID = id_field()
+    proposal_id: UUID = Field(foreign_key="proposals.id", index=True)
+    proposal_version: int
+    author_id: UUID = Field(foreign_key="users.id")
+    body: str = Field(sa_type=Text)
+    created_at: datetime = created_field()

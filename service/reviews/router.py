@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from service.assignment.models import AssignmentPublic, AssignmentStatus
 from service.config import get_settings
 from service.deps import CurrentUser, SessionDep
-from service.reviews import service
+from service.reviews import discussion, response, service
 from service.reviews.schemas import (
     AssignmentDetail,
     AssignmentPage,
@@ -16,10 +16,18 @@ from service.reviews.schemas import (
     DecisionForCommittee,
     DecisionRequest,
     DeclineRequest,
+    DiscussionCommentPublic,
+    MetaReviewPublic,
     ProposalReviews,
+    ReconsiderRequest,
+    ResponseRound,
     ReviewDraft,
     ReviewPublic,
+    TextRequest,
 )
+
+# A review round (a proposal version); the current one when absent.
+Round = Annotated[int | None, Query(ge=1, description="a round (version); the current if absent")]
 
 router = APIRouter(tags=["reviews"])
 
@@ -141,9 +149,81 @@ def read_decision(
     session: SessionDep,
     user: CurrentUser,
     proposal_id: UUID,
-    version: Annotated[int | None, Query(ge=1, description="a round; the latest if absent")] = None,
+    version: Round = None,
 ) -> DecisionForApplicant | DecisionForCommittee:
     """A round's decision; applicants see the outcome, the message and the anonymous comments."""
     return service.decision_for(
         session=session, user=user, proposal_id=proposal_id, version=version
     )
+
+
+@router.get("/proposals/{proposal_id}/discussion", response_model=list[DiscussionCommentPublic])
+def read_discussion(
+    session: SessionDep,
+    user: CurrentUser,
+    proposal_id: UUID,
+    version: Annotated[
+        int | None, Query(ge=1, description="a round; the current one if absent")
+    ] = None,
+) -> list[DiscussionCommentPublic]:
+    """The committee's discussion of a round: its chair and the reviewers who submitted."""
+    return discussion.discussion(
+        session=session, user=user, proposal_id=proposal_id, version=version
+    )
+
+
+@router.post(
+    "/proposals/{proposal_id}/discussion",
+    response_model=DiscussionCommentPublic,
+    status_code=201,
+)
+def add_to_discussion(
+    session: SessionDep, user: CurrentUser, proposal_id: UUID, data: TextRequest
+) -> DiscussionCommentPublic:
+    written = discussion.comment(
+        session=session, user=user, proposal_id=proposal_id, body=data.body
+    )
+    session.commit()
+    return DiscussionCommentPublic.model_validate(written).model_copy(
+        update={"author_name": user.full_name}
+    )
+
+
+@router.put("/proposals/{proposal_id}/meta-review", response_model=MetaReviewPublic)
+def put_meta_review(
+    session: SessionDep, user: CurrentUser, proposal_id: UUID, data: TextRequest
+) -> MetaReviewPublic:
+    """The chair's synthesis of the round; it goes out with the decision, to the applicant too."""
+    meta = discussion.write_meta_review(
+        session=session, user=user, proposal_id=proposal_id, body=data.body
+    )
+    session.commit()
+    return MetaReviewPublic.model_validate(meta)
+
+
+@router.post("/assignments/{assignment_id}/reconsider", response_model=AssignmentPublic)
+def reconsider_review(
+    session: SessionDep, user: CurrentUser, assignment_id: UUID, data: ReconsiderRequest
+) -> AssignmentPublic:
+    """The chair asks the reviewer to reconsider: the review reopens, its submission kept."""
+    assignment = discussion.ask_to_reconsider(
+        session=session, user=user, assignment_id=assignment_id, reason=data.reason
+    )
+    session.commit()
+    return AssignmentPublic.model_validate(assignment)
+
+
+@router.get("/proposals/{proposal_id}/response", response_model=ResponseRound)
+def read_response_round(session: SessionDep, user: CurrentUser, proposal_id: UUID) -> ResponseRound:
+    """The comments for applicants (Reviewer A, B, ...) and the applicant's answer."""
+    return response.response_round(session=session, user=user, proposal_id=proposal_id)
+
+
+@router.post("/proposals/{proposal_id}/response", response_model=ResponseRound)
+def answer_reviews(
+    session: SessionDep, user: CurrentUser, proposal_id: UUID, data: TextRequest
+) -> ResponseRound:
+    """The applicant's one answer to the reviews; deliberation opens."""
+    answered = response.respond(session=session, user=user, proposal_id=proposal_id, body=data.body)
+    session.commit()
+    return answered

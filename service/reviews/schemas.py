@@ -127,6 +127,7 @@ class DecisionForApplicant(BaseModel):
     message_to_applicant: str
     decided_at: datetime
     comments_for_applicant: list[str]
+    meta_review: str | None = Field(description="the chair's synthesis of the round's reviews")
 
 
 class DecisionForCommittee(DecisionForApplicant):
@@ -134,3 +135,60 @@ class DecisionForCommittee(DecisionForApplicant):
 
     rationale: str
     decided_by: UUID
+
+
+class TextRequest(BaseModel):
+    """A comment, a meta-review, an answer: one non-blank text."""
+
+    model_config = ConfigDict(extra="forbid")
+    body: str = Field(min_length=1, max_length=20000)
+
+    @field_validator("body")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the text is empty")
+        return value.strip()
+
+
+class ReconsiderRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class DiscussionCommentPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: UUID
+    proposal_version: int
+    author_id: UUID
+    author_name: str | None = None
+    body: str
+    created_at: datetime
+
+
+class MetaReviewPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    proposal_id: UUID
+    proposal_version: int
+    author_id: UUID
+    body: str
+    updated_at: datetime
+
+
+class LabelledComment(BaseModel):
+    """A reviewer's comment for the applicant, labelled by letter, never by name."""
+
+    reviewer: str
+    comment: str
+
+
+class ResponseRound(BaseModel):
+    """The applicant's response round of the current version."""
+
+    proposal_id: UUID
+    proposal_version: int
+    open: bool = Field(description="the applicant may answer now")
+    closes_at: datetime | None
+    comments: list[LabelledComment]
+    response: str | None
+    responded_at: datetime | None

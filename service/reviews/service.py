@@ -30,7 +30,7 @@ from service.notifications.service import notify
 from service.outbox.service import enqueue
 from service.proposals.models import Proposal
 from service.reviews.aggregate import aggregate
-from service.reviews.models import Decision, Outcome, Review, ReviewAggregate
+from service.reviews.models import Decision, MetaReview, Outcome, Review, ReviewAggregate
 from service.reviews.schemas import (
     AssignmentDetail,
     AssignmentItem,
@@ -43,6 +43,9 @@ from service.reviews.schemas import (
 from service.workflow.moves import move
 from service.workflow.table import Actor, Event, GuardContext, State
 
+# While a round is open to its committee: reviews come in (a reconsidered one too), the
+# applicant answers, the chair weighs them.
+ROUND_STATES = (State.in_review, State.applicant_response, State.deliberation)
 # The proposal states in which an assignment still matters (a declined one needs replacing).
 _STAFFING_STATES = (State.assignment, State.in_review)
 
@@ -257,10 +260,10 @@ def _reviewable(
     if assignment.status == AssignmentStatus.invited:
         raise Conflict(f"cannot {action}: accept the assignment first", status=assignment.status)
     _refuse_unless(assignment, AssignmentStatus.accepted, action=action)
-    if proposal.state != State.in_review:
+    if proposal.state not in ROUND_STATES:
         raise Conflict(
-            f"cannot {action}: the proposal is {proposal.state}, reviews are taken only while it "
-            "is in_review",
+            f"cannot {action}: the proposal is {proposal.state}, reviews are taken only while "
+            "its review round is open",
             state=proposal.state,
         )
     _refuse_if_superseded(assignment, proposal, action=action)
@@ -345,6 +348,30 @@ def _submitted(*, session: Session, proposal_id: UUID, version: int) -> list[Rev
     return list(session.exec(query))
 
 
+def tell_chairs_ready(*, session: Session, proposal: Proposal, reviews: int) -> None:
+    """Tell the chairs free to act that the proposal waits for their decision."""
+    link = f"{get_settings().public_url}/api/v1/proposals/{proposal.id}/reviews"
+    chairs = _chairs(session=session, proposal=proposal)
+    if not chairs:
+        # Shown in the queue view's list of proposals carrying an error.
+        proposal.last_error = (
+            "no chair of the committee is free of conflicts with this proposal: "
+            "seat another chair to decide it"
+        )
+    notify(
+        session=session,
+        event="proposal.deliberation",
+        proposal=proposal,
+        recipients=chairs,
+        subject=f"Ready for decision: {proposal.title}",
+        body=(
+            f'{reviews} reviews of version {proposal.version} of "{proposal.title}" are in. '
+            f"The reviews and their aggregate: {link}"
+        ),
+        occurrence=str(proposal.version),
+    )
+
+
 def check_quorum(*, session: Session, proposal_id: UUID) -> bool:
     """Open deliberation once the committee's quorum of reviews is in; True if it moved.
 
@@ -380,35 +407,32 @@ def check_quorum(*, session: Session, proposal_id: UUID) -> bool:
                 aggregate=aggregate(committee.rubric, reviews),
             )
         )
+    respond_first = committee.applicant_response_days > 0
     move(
         session=session,
         proposal=proposal,
-        event=Event.reach_quorum,
+        event=Event.open_response if respond_first else Event.reach_quorum,
         actor=Actor.system,
         actor_id=None,
         reason=f"{len(reviews)} of {committee.quorum} reviews submitted",
         context=GuardContext(reviews_submitted=len(reviews), quorum=committee.quorum),
     )
-    link = f"{get_settings().public_url}/api/v1/proposals/{proposal.id}/reviews"
-    chairs = _chairs(session=session, proposal=proposal)
-    if not chairs:
-        # Shown in the queue view's list of proposals carrying an error.
-        proposal.last_error = (
-            "no chair of the committee is free of conflicts with this proposal: "
-            "seat another chair to decide it"
+    if respond_first:
+        notify(
+            session=session,
+            event="proposal.response_open",
+            proposal=proposal,
+            recipients=_applicants(session=session, proposal=proposal),
+            subject=f"The reviews of {proposal.title} are in: you may answer",
+            body=(
+                f'The reviewers\' comments on "{proposal.title}" are ready. You may answer them '
+                f"once within {committee.applicant_response_days} days, before the committee "
+                f"decides: {get_settings().public_url}/api/v1/proposals/{proposal.id}/response"
+            ),
+            occurrence=str(proposal.version),
         )
-    notify(
-        session=session,
-        event="proposal.deliberation",
-        proposal=proposal,
-        recipients=chairs,
-        subject=f"Ready for decision: {proposal.title}",
-        body=(
-            f'{len(reviews)} reviews of version {proposal.version} of "{proposal.title}" are '
-            f"in (quorum {committee.quorum}). The reviews and their aggregate: {link}"
-        ),
-        occurrence=str(proposal.version),
-    )
+    else:
+        tell_chairs_ready(session=session, proposal=proposal, reviews=len(reviews))
     session.flush()
     return True
 
@@ -479,8 +503,21 @@ def _comments_for_applicant(*, session: Session, proposal_id: UUID, version: int
     return [r.comments_for_applicant.strip() for r in reviews if r.comments_for_applicant.strip()]
 
 
+def meta_review_of(*, session: Session, proposal_id: UUID, version: int) -> MetaReview | None:
+    """The chair's meta-review of a round, if written."""
+    return session.exec(
+        select(MetaReview).where(
+            MetaReview.proposal_id == proposal_id, MetaReview.proposal_version == version
+        )
+    ).first()
+
+
 def _applicant_view(*, session: Session, decision: Decision) -> DecisionForApplicant:
+    meta = meta_review_of(
+        session=session, proposal_id=decision.proposal_id, version=decision.proposal_version
+    )
     return DecisionForApplicant(
+        meta_review=meta.body if meta else None,
         proposal_id=decision.proposal_id,
         proposal_version=decision.proposal_version,
         outcome=decision.outcome,

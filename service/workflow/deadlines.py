@@ -27,6 +27,7 @@ from service.notifications.service import Notice, notify_all, queue_deliveries
 from service.outbox.service import enqueue_all
 from service.proposals.models import Proposal
 from service.reviews.models import Review
+from service.reviews.response import close_expired_responses
 from service.workflow.moves import StageJob, queue_stage
 from service.workflow.stages import queue_review_jobs
 from service.workflow.table import State, Tag, states_tagged
@@ -241,6 +242,7 @@ SCANS: dict[str, Callable[[Session, datetime], int]] = {
     "reviews_recovered": recover_reviews,
     "reminded": remind_reviewers,
     "replaced": replace_overdue_reviewers,
+    "responses_closed": close_expired_responses,
     "escalated": escalate_deliberations,
     "notifications_requeued": requeue_stuck_notifications,
 }

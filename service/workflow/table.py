@@ -16,6 +16,7 @@ class State(StrEnum):
     analysis = "analysis"
     assignment = "assignment"
     in_review = "in_review"
+    applicant_response = "applicant_response"
     deliberation = "deliberation"
     revision_requested = "revision_requested"
     approved = "approved"
@@ -39,6 +40,9 @@ class Event(StrEnum):
     complete_analysis = "complete_analysis"
     start_review = "start_review"
     reach_quorum = "reach_quorum"
+    open_response = "open_response"
+    respond = "respond"
+    close_response = "close_response"
     approve = "approve"
     reject = "reject"
     request_revision = "request_revision"
@@ -61,6 +65,8 @@ STATE_TAGS: dict[State, frozenset[Tag]] = {
     State.analysis: frozenset({Tag.automated}),
     State.assignment: frozenset({Tag.automated, Tag.review}),
     State.in_review: frozenset({Tag.review}),
+    # The reviews are in; the applicant may answer them once before the chair deliberates.
+    State.applicant_response: frozenset({Tag.review}),
     State.deliberation: frozenset({Tag.review}),
     State.revision_requested: frozenset({Tag.applicant_action}),
     State.approved: frozenset({Tag.terminal}),
@@ -141,6 +147,11 @@ TRANSITIONS: tuple[Transition, ...] = (
         _enough_reviewers,
     ),
     Transition(Event.reach_quorum, State.in_review, State.deliberation, _SYSTEM, _quorum),
+    # With a response round (the committee's applicant_response_days > 0) the quorum opens
+    # it instead; the applicant's answer, or the end of its time, opens deliberation.
+    Transition(Event.open_response, State.in_review, State.applicant_response, _SYSTEM, _quorum),
+    Transition(Event.respond, State.applicant_response, State.deliberation, _APPLICANT),
+    Transition(Event.close_response, State.applicant_response, State.deliberation, _SYSTEM),
     Transition(Event.approve, State.deliberation, State.approved, _CHAIR),
     Transition(Event.reject, State.deliberation, State.rejected, _CHAIR),
     Transition(Event.request_revision, State.deliberation, State.revision_requested, _CHAIR),

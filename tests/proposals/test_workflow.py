@@ -27,6 +27,9 @@ LEGAL = [
     (State.assignment, Event.start_review, Actor.system, State.in_review),
     (State.assignment, Event.start_review, Actor.chair, State.in_review),
     (State.in_review, Event.reach_quorum, Actor.system, State.deliberation),
+    (State.in_review, Event.open_response, Actor.system, State.applicant_response),
+    (State.applicant_response, Event.respond, Actor.applicant, State.deliberation),
+    (State.applicant_response, Event.close_response, Actor.system, State.deliberation),
     (State.deliberation, Event.approve, Actor.chair, State.approved),
     (State.deliberation, Event.reject, Actor.chair, State.rejected),
     (State.deliberation, Event.request_revision, Actor.chair, State.revision_requested),
@@ -107,6 +110,22 @@ def test_deliberation_waits_for_the_quorum() -> None:
             Actor.system,
             GuardContext(reviews_submitted=1, quorum=2),
         )
+
+
+def test_the_response_round_also_waits_for_the_quorum() -> None:
+    with pytest.raises(TransitionRefused, match="1 of 2 reviews"):
+        decide(
+            State.in_review,
+            Event.open_response,
+            Actor.system,
+            GuardContext(reviews_submitted=1, quorum=2),
+        )
+
+
+def test_only_the_applicant_answers_in_the_response_round() -> None:
+    for actor in (Actor.reviewer, Actor.chair, Actor.admin):
+        with pytest.raises(TransitionRefused):
+            decide(State.applicant_response, Event.respond, actor)
 
 
 def test_every_state_has_tags_and_snapshots_happen_only_on_submission() -> None:

@@ -15,6 +15,7 @@ from tests.factories import (
     put_in_review,
     reach_deliberation,
     review,
+    state_of,
     status_of,
     user_id,
 )
@@ -134,3 +135,113 @@ def test_chairs_see_reviewers_by_name_expertise_and_load(
     assert people[reviewer.email]["expertise"] == reviewer.expertise_keywords
     assert people[reviewer.email]["open_reviews"] == 1
     assert UUID(people[reviewer.email]["reviewer_id"]) == reviewer.id
+
+
+def test_discussion_opens_to_a_reviewer_once_it_has_submitted(
+    api: Api, session: Session, committee: dict, draft: dict
+) -> None:
+    staged = put_in_review(api, session, committee, draft)
+    first, second = committee["reviewers"][:2]
+    url = f"/proposals/{staged.proposal_id}/discussion"
+    as_first = api.as_(first)
+    assert as_first("POST", url, json={"body": "Looks strong."}).status_code == 403
+    review(api, first, staged.assignments[first], full_review())
+    assert as_first("POST", url, json={"body": "Looks strong."}).status_code == 201
+    assert api.as_(committee["chair"])("POST", url, json={"body": "Agreed?"}).status_code == 201
+    thread = api.as_(committee["chair"])("GET", url).json()
+    assert [(c["author_name"], c["body"]) for c in thread] == [
+        ("reviewer0", "Looks strong."),
+        ("chair", "Agreed?"),
+    ]
+    assert api.as_(second)("GET", url).status_code == 403  # not submitted yet
+    assert api.as_(committee["applicant"])("GET", url).status_code == 403
+
+
+def test_the_meta_review_goes_out_with_the_decision(
+    api: Api, session: Session, committee: dict, draft: dict
+) -> None:
+    staged = put_in_review(api, session, committee, draft)
+    reach_deliberation(api, session, committee, staged)
+    chair = api.as_(committee["chair"])
+    written = chair(
+        "PUT",
+        f"/proposals/{staged.proposal_id}/meta-review",
+        json={"body": "Strong science; the batch release plan needs work."},
+    )
+    assert written.status_code == 200, written.text
+    chair(
+        "POST",
+        f"/proposals/{staged.proposal_id}/decision",
+        json={"outcome": "approved", "rationale": "Sound."},
+    )
+    seen = api.as_(committee["applicant"])("GET", f"/proposals/{staged.proposal_id}/decision")
+    assert seen.json()["meta_review"] == "Strong science; the batch release plan needs work."
+
+
+def test_a_review_reconsidered_reopens_as_a_draft_and_keeps_what_was_submitted(
+    api: Api, session: Session, committee: dict, draft: dict
+) -> None:
+    from service.reviews.models import ReviewReopening
+
+    staged = put_in_review(api, session, committee, draft)
+    first = committee["reviewers"][0]
+    assignment = staged.assignments[first]
+    review(api, first, assignment, full_review(2, "reject"))
+    asked = api.as_(committee["chair"])(
+        "POST", f"/assignments/{assignment}/reconsider", json={"reason": "Score 2 on market?"}
+    )
+    assert asked.status_code == 200, asked.text
+    assert status_of(session, assignment) == AssignmentStatus.accepted
+    kept = session.exec(select(ReviewReopening)).one()
+    assert kept.submitted["recommendation"] == "reject"
+    review(api, first, assignment, full_review(4, "approve"))
+    assert status_of(session, assignment) == AssignmentStatus.submitted
+
+
+def test_the_applicant_answers_the_reviews_once_before_deliberation(
+    api: Api, session: Session, committee: dict, draft: dict
+) -> None:
+    from service.committees.models import Committee
+
+    board = session.get(Committee, UUID(committee["committee_id"]))
+    assert board is not None
+    board.applicant_response_days = 7
+    session.commit()
+    staged = put_in_review(api, session, committee, draft)
+    reach_deliberation(api, session, committee, staged)
+    assert state_of(session, staged.proposal_id) == "applicant_response"
+    applicant = api.as_(committee["applicant"])
+    url = f"/proposals/{staged.proposal_id}/response"
+    shown = applicant("GET", url).json()
+    assert shown["open"] is True
+    assert [c["reviewer"] for c in shown["comments"]] == ["Reviewer A", "Reviewer B"]
+    assert all("reviewer" not in c["comment"] for c in shown["comments"])
+    answered = applicant("POST", url, json={"body": "We will add a release assay."})
+    assert answered.status_code == 200, answered.text
+    assert state_of(session, staged.proposal_id) == "deliberation"
+    assert applicant("POST", url, json={"body": "And more."}).status_code == 409
+    chair_view = api.as_(committee["chair"])("GET", url).json()
+    assert chair_view["response"] == "We will add a release assay."
+
+
+def test_the_response_round_closes_by_itself_when_the_time_is_up(
+    api: Api, session: Session, committee: dict, draft: dict
+) -> None:
+    from datetime import timedelta
+
+    from service.committees.models import Committee
+    from service.proposals.models import Proposal
+
+    board = session.get(Committee, UUID(committee["committee_id"]))
+    assert board is not None
+    board.applicant_response_days = 3
+    session.commit()
+    staged = put_in_review(api, session, committee, draft)
+    reach_deliberation(api, session, committee, staged)
+    proposal = session.get(Proposal, UUID(staged.proposal_id))
+    assert proposal is not None
+    proposal.state_entered_at = proposal.state_entered_at - timedelta(days=4)
+    session.commit()
+    assert scan_deadlines(session=session)["responses_closed"] == 1
+    session.commit()
+    assert state_of(session, staged.proposal_id) == "deliberation"
