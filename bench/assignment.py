@@ -14,6 +14,7 @@ import resource
 import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from multiprocessing import get_context
 from uuid import UUID
 
@@ -30,6 +31,8 @@ from service.assignment import (
 )
 from service.assignment.affinity import TfidfAffinity
 from service.assignment.candidates import CandidateScorer
+from service.assignment.profiles import Bid, Preference
+from service.assignment.solver import AssignmentPlan
 from service.proposals.vocabulary import Modality, Phase, TherapeuticArea
 
 AREA_TERMS = {
@@ -231,6 +234,27 @@ def greedy(
     return pairs, total
 
 
+def _bids(proposals: list[ProposalProfile], reviewers: list[ReviewerProfile]) -> list[Bid]:
+    """Ten bids per reviewer on proposals of its areas, preferences drawn with a fixed seed."""
+    rng = np.random.default_rng(7)
+    by_area: dict[str, list[ProposalProfile]] = {}
+    for proposal in proposals:
+        by_area.setdefault(proposal.therapeutic_area, []).append(proposal)
+    kinds = list(Preference)
+    bids = []
+    for reviewer in reviewers:
+        pool = [p for area in reviewer.areas for p in by_area.get(area, [])] or proposals
+        for i in rng.choice(len(pool), size=min(10, len(pool)), replace=False).tolist():
+            bids.append(Bid(pool[i].id, reviewer.id, kinds[int(rng.integers(len(kinds)))]))
+    return bids
+
+
+def _loads(plan: AssignmentPlan, reviewers: list[ReviewerProfile]) -> np.ndarray:
+    """New reviews per reviewer in the plan, every reviewer counted (none: 0)."""
+    load = Counter(a.reviewer_id for a in plan.assignments)
+    return np.array([load.get(r.id, 0) for r in reviewers])
+
+
 def run(size: str, k: int, capacity_factor: float) -> str:
     """Benchmark one size; returns the report lines."""
     n_proposals, n_reviewers = (int(n) for n in size.lower().split("x"))
@@ -244,6 +268,21 @@ def run(size: str, k: int, capacity_factor: float) -> str:
     plan = plan_assignments(proposals, reviewers, recorded, settings=settings)
     wall = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # The same instance without the balance penalty: the affinity optimum it trades against.
+    started = time.perf_counter()
+    unbalanced = plan_assignments(
+        proposals, reviewers, recorded, settings=replace(settings, balance=0.0)
+    )
+    unbalanced_wall = time.perf_counter() - started
+    # The same instance with bids: each reviewer bids on ten proposals of its areas.
+    bids = _bids(proposals, reviewers)
+    started = time.perf_counter()
+    with_bids = plan_assignments(proposals, reviewers, recorded, bids=bids, settings=settings)
+    bids_wall = time.perf_counter() - started
+    bid_of = {(b.proposal_id, b.reviewer_id): b.preference for b in bids}
+    chosen_bids = Counter(
+        str(bid_of.get((a.proposal_id, a.reviewer_id), "none")) for a in with_bids.assignments
+    )
 
     # Upper bound: each proposal's best k eligible affinities, ignoring reviewer capacity.
     scorer = CandidateScorer(
@@ -266,8 +305,8 @@ def run(size: str, k: int, capacity_factor: float) -> str:
     greedy_broken = violations(proposals, reviewers, recorded, greedy_pairs)
     greedy_staffed = Counter(p for p, _ in greedy_pairs)
     greedy_short = sum(max(0, p.reviewers_needed - greedy_staffed[p.id]) for p in proposals)
-    reviewer_load = Counter(r for _, r in pairs)
-    load_values = np.array([reviewer_load.get(r.id, 0) for r in reviewers])
+    load_values = _loads(plan, reviewers)
+    unbalanced_loads = _loads(unbalanced, reviewers)
     t = plan.timings
     return "\n".join(
         [
@@ -278,9 +317,18 @@ def run(size: str, k: int, capacity_factor: float) -> str:
             f"(instance alone {rss_before:.0f} MiB)",
             f"  assignments   : {len(pairs)} of {n_proposals * k}, unstaffed proposals "
             f"{len(plan.unstaffed)}, new load per reviewer min/mean/max "
-            f"{load_values.min()}/{load_values.mean():.1f}/{load_values.max()}",
+            f"{load_values.min()}/{load_values.mean():.1f}/{load_values.max()} "
+            f"(max/mean {load_values.max() / load_values.mean():.2f})",
             f"  total affinity: {plan.total_affinity:.1f} = {plan.total_affinity / bound:.2%} "
             f"of the upper bound {bound:.1f}",
+            f"  unbalanced    : wall {unbalanced_wall:.2f} s, load min/mean/max "
+            f"{unbalanced_loads.min()}/{unbalanced_loads.mean():.1f}/{unbalanced_loads.max()} "
+            f"(max/mean {unbalanced_loads.max() / unbalanced_loads.mean():.2f}), total affinity "
+            f"{unbalanced.total_affinity:.1f}: balancing keeps "
+            f"{plan.total_affinity / unbalanced.total_affinity:.2%} of it",
+            f"  with bids     : wall {bids_wall:.2f} s ({bids_wall / wall:.2f}x the run without), "
+            f"{len(bids)} bids; assigned pairs by bid {dict(chosen_bids)}; conflict bids "
+            f"assigned {chosen_bids.get(Preference.conflict, 0)}",
             f"  violations    : {broken}",
             f"  greedy        : wall {greedy_wall:.2f} s, total affinity {greedy_total:.1f} "
             f"({greedy_total / bound:.2%} of bound), {greedy_short} slots left empty, "

@@ -1,7 +1,7 @@
 """Every table, imported in one place for Alembic and for the application."""
 
 from service.analysis.models import ProspectReportRecord
-from service.assignment.models import Assignment, ConflictRecord
+from service.assignment.models import Assignment, BidRecord, ConflictRecord
 from service.auth.models import User
 from service.committees.models import Committee, CommitteeMembership
 from service.idempotency import IdempotencyKey
@@ -23,6 +23,7 @@ __all__ = [
     "ApplicantResponse",
     "Assignment",
     "Attachment",
+    "BidRecord",
     "Committee",
     "CommitteeMembership",
     "ConflictRecord",

@@ -24,7 +24,7 @@ from service.committees.models import CommitteeMembership, MemberRole
 from service.errors import Forbidden, NotFound
 from service.organisations.models import Organisation
 from service.proposals.models import Proposal, ProposalPublic, Transition, TransitionPublic
-from service.workflow.table import Actor, Event
+from service.workflow.table import Actor, Event, State
 
 
 class Standing(StrEnum):
@@ -400,6 +400,32 @@ def chairs_free_of_conflict(
 ) -> list[User]:
     """The chairs who may act on the proposal: those with no conflict of interest with it."""
     return [c for c in chairs if not chair_in_conflict(session=session, chair=c, proposal=proposal)]
+
+
+# Before a round: proposals routed to a committee and not yet staffed.
+BIDDING_STATES = (State.analysis, State.assignment)
+
+
+def biddable_proposals(*, user: User) -> SelectOfScalar[Proposal]:
+    """The proposals waiting in the committees where `user` holds a reviewer's seat."""
+    return select(Proposal).where(
+        col(Proposal.state).in_(BIDDING_STATES),
+        exists().where(
+            col(CommitteeMembership.committee_id) == col(Proposal.committee_id),
+            col(CommitteeMembership.user_id) == user.id,
+            col(CommitteeMembership.role) == MemberRole.reviewer,
+        ),
+    )
+
+
+def biddable(*, session: Session, user: User, proposal_id: UUID) -> Proposal:
+    """The proposal, if the caller may bid on it now; NotFound when it may not know it."""
+    proposal = session.exec(
+        biddable_proposals(user=user).where(col(Proposal.id) == proposal_id)
+    ).first()
+    if proposal is None:
+        raise NotFound(f"proposal {proposal_id} not found among those open for bids")
+    return proposal
 
 
 # --- other objects ----------------------------------------------------------------------------

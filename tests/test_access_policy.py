@@ -84,6 +84,8 @@ TABLE: list[tuple[str, str, dict[str, Any] | None, dict[str, Any]]] = [
     ("POST", "/admin/proposals/{proposal_id}/redrive", None, ADMIN_ONLY),
     ("GET", A, None, OWN_ASSIGNMENT),
     ("GET", A + "/review", None, OWN_ASSIGNMENT),
+    # Bids close when the round starts: the proposal in review takes none, from anybody.
+    ("PUT", P + "/bid", {"json": {"preference": "eager"}}, {role: N for role in READ}),
     ("POST", A + "/accept", None, OWN_ASSIGNMENT),
     ("PUT", A + "/review", {"json": full_review()}, OWN_ASSIGNMENT),
     ("POST", A + "/review/submit", None, OWN_ASSIGNMENT),

@@ -13,7 +13,13 @@ from service.assignment.conflicts import (
     conflict_matrix,
     explain_conflicts,
 )
-from service.assignment.profiles import ProposalProfile, RecordedConflict, ReviewerProfile
+from service.assignment.profiles import (
+    Bid,
+    Preference,
+    ProposalProfile,
+    RecordedConflict,
+    ReviewerProfile,
+)
 from service.assignment.solver import (
     AssignmentPlan,
     AssignmentSettings,
@@ -28,9 +34,11 @@ __all__ = [
     "AffinityModel",
     "AssignmentPlan",
     "AssignmentSettings",
+    "Bid",
     "Conflict",
     "ConflictMatrix",
     "ConflictReason",
+    "Preference",
     "ProposalProfile",
     "ProposedAssignment",
     "RecordedConflict",

@@ -15,7 +15,7 @@ from scipy import sparse
 
 from service.assignment.affinity import AffinityModel
 from service.assignment.conflicts import ConflictMatrix
-from service.assignment.profiles import ProposalProfile, ReviewerProfile
+from service.assignment.profiles import BID_BONUS, Bid, ProposalProfile, ReviewerProfile
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,7 @@ class CandidateScorer:
         *,
         area_bonus: float,
         chunk_rows: int,
+        bids: Sequence[Bid] = (),
     ) -> None:
         proposal_vectors, reviewer_vectors = model.encode(proposals, reviewers)
         self._proposal_vectors = proposal_vectors
@@ -118,6 +119,20 @@ class CandidateScorer:
             (np.ones(len(rows), bool), (rows, cols)), shape=(len(proposals), len(reviewers))
         )
         self._no_capacity = np.array([r.capacity_remaining <= 0 for r in reviewers], bool)
+        proposal_index = {p.id: i for i, p in enumerate(proposals)}
+        scored = [
+            (proposal_index[b.proposal_id], reviewer_index[b.reviewer_id], BID_BONUS[b.preference])
+            for b in bids
+            if b.preference in BID_BONUS
+            and b.proposal_id in proposal_index
+            and b.reviewer_id in reviewer_index
+        ]
+        bid_rows, bid_cols, bonus = zip(*scored, strict=True) if scored else ((), (), ())
+        # Sparse: a few bids per reviewer, added to the affinity of those pairs only.
+        self._bids = sparse.csr_array(
+            (np.array(bonus, np.float32), (bid_rows, bid_cols)),
+            shape=(len(proposals), len(reviewers)),
+        )
 
     def _chunks(self, rows: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """(rows, conflicted, already assigned) as dense boolean blocks, one chunk at a time."""
@@ -215,12 +230,17 @@ class CandidateScorer:
             first_row += len(chunk)
         return _concatenate(parts)
 
+    def bid(self, proposal: int, reviewer: int) -> float:
+        """What the reviewer's bid adds to the pair's affinity (0: no bid)."""
+        return float(self._bids[proposal, reviewer])
+
     def _affinity(self, chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(text affinity + area bonus, area match) for a chunk of proposals, float32 and bool."""
+        """(text affinity + area bonus + bid, area match) for a chunk of proposals."""
         text = self._proposal_vectors[chunk] @ self._reviewer_vectors_t
         affinity = np.asarray(text.toarray() if sparse.issparse(text) else text, np.float32)
         area_match = self._reviewer_areas[self._proposal_area[chunk]]
         affinity += self._area_bonus * area_match
+        affinity += self._bids[chunk].toarray()
         return affinity, area_match
 
 

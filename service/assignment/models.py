@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import String, Text, UniqueConstraint
 from sqlmodel import Field
 
+from service.assignment.profiles import Preference
 from service.db import Record, UTCDateTime
 
 
@@ -54,6 +55,16 @@ class Assignment(Record, table=True):
     decline_reason: str | None = Field(default=None, sa_type=Text)
     declined_for_conflict: bool = False
     closed_reason: ClosedReason | None = Field(default=None, sa_type=String(32))
+
+
+class BidRecord(Record, table=True):
+    """A reviewer's bid on a proposal waiting in its committee (its latest word counts)."""
+
+    __tablename__ = "bids"
+    __table_args__ = (UniqueConstraint("proposal_id", "reviewer_id"),)
+    proposal_id: UUID = Field(foreign_key="proposals.id", index=True)
+    reviewer_id: UUID = Field(foreign_key="users.id", index=True)
+    preference: Preference = Field(sa_type=String(16))
 
 
 class ConflictRecord(Record, table=True):
@@ -137,3 +148,19 @@ class AssignmentPreview(BaseModel):
     proposed: list[ProposedReviewer]
     excluded: list[ExcludedReviewer]
     unstaffed_reason: str | None
+
+
+class BidRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    preference: Preference
+
+
+class BiddableProposal(BaseModel):
+    """A proposal waiting in one of the reviewer's committees, and its bid on it so far."""
+
+    proposal_id: UUID
+    title: str
+    summary: str
+    therapeutic_area: str
+    state: str
+    preference: Preference | None

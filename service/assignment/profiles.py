@@ -5,6 +5,7 @@ itself stays pure and testable without a session.
 """
 
 from dataclasses import dataclass
+from enum import StrEnum
 from uuid import UUID
 
 
@@ -66,3 +67,26 @@ class RecordedConflict:
     def __post_init__(self) -> None:
         if (self.proposal_id is None) == (self.organisation_id is None):
             raise ValueError("a recorded conflict names either a proposal or an organisation")
+
+
+class Preference(StrEnum):
+    """A reviewer's bid on a proposal waiting in its committee."""
+
+    eager = "eager"
+    willing = "willing"
+    not_willing = "not_willing"
+    conflict = "conflict"  # a hard constraint, like any other conflict of interest
+
+
+# What each bid adds to the pair's affinity: an eager reviewer is preferred over a slightly
+# better-matched indifferent one; "not willing" is a last resort (no affinity reaches 1.0 more
+# than another pair by chance). A conflict bid never reaches the solver as a cost: it is a
+# conflict.
+BID_BONUS = {Preference.eager: 0.2, Preference.willing: 0.05, Preference.not_willing: -1.0}
+
+
+@dataclass(frozen=True)
+class Bid:
+    proposal_id: UUID
+    reviewer_id: UUID
+    preference: Preference

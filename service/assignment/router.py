@@ -6,7 +6,13 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.assignment import service
-from service.assignment.models import AssignmentForChair, AssignmentPreview, AssignmentPublic
+from service.assignment.models import (
+    AssignmentForChair,
+    AssignmentPreview,
+    AssignmentPublic,
+    BiddableProposal,
+    BidRequest,
+)
 from service.deps import CurrentUser, SessionDep
 
 router = APIRouter(tags=["assignment"])
@@ -47,3 +53,28 @@ def proposal_assignments(
     """Every assignment of the proposal, all versions, with who each reviewer is (name,
     expertise, current load) and why it was chosen."""
     return service.list_for_chair(session=session, user=user, proposal_id=proposal_id)
+
+
+@router.get("/bids", response_model=list[BiddableProposal])
+def open_for_bids(session: SessionDep, user: CurrentUser) -> list[BiddableProposal]:
+    """The proposals waiting in my committees before their round, with my bids on them."""
+    return service.biddable(session=session, user=user)
+
+
+@router.put("/proposals/{proposal_id}/bid", response_model=BiddableProposal)
+def place_bid(
+    session: SessionDep, user: CurrentUser, proposal_id: UUID, data: BidRequest
+) -> BiddableProposal:
+    """Bid eager / willing / not_willing / conflict on a proposal waiting in my committee.
+
+    A conflict is never assigned; not_willing only when nobody else can take it.
+    """
+    record = service.bid(
+        session=session, user=user, proposal_id=proposal_id, preference=data.preference
+    )
+    session.commit()
+    return next(
+        b
+        for b in service.biddable(session=session, user=user)
+        if b.proposal_id == record.proposal_id
+    )

@@ -23,13 +23,21 @@ from service.assignment.models import (
     AssignmentPreview,
     AssignmentPublic,
     AssignmentStatus,
+    BiddableProposal,
+    BidRecord,
     ConflictRecord,
     ExcludedConflict,
     ExcludedReviewer,
     ProposedReviewer,
     ReviewerSummary,
 )
-from service.assignment.profiles import ProposalProfile, RecordedConflict, ReviewerProfile
+from service.assignment.profiles import (
+    Bid,
+    Preference,
+    ProposalProfile,
+    RecordedConflict,
+    ReviewerProfile,
+)
 from service.assignment.solver import AssignmentPlan, ProposedAssignment, plan_assignments
 from service.auth.models import User
 from service.committees.models import Committee, MemberRole
@@ -147,6 +155,54 @@ def _profile(
         organisation_name=organisation.name,
         applicant_emails=tuple(applicants.emails[proposal.organisation_id]),
     )
+
+
+def _bids(session: Session, proposals: Sequence[Proposal]) -> list[Bid]:
+    rows = session.exec(
+        select(BidRecord).where(col(BidRecord.proposal_id).in_([p.id for p in proposals]))
+    )
+    return [Bid(b.proposal_id, b.reviewer_id, b.preference) for b in rows]
+
+
+def biddable(*, session: Session, user: User) -> list[BiddableProposal]:
+    """The proposals waiting in the caller's committees, oldest first, with its bids."""
+    proposals = list(
+        session.exec(policy.biddable_proposals(user=user).order_by(col(Proposal.created_at)))
+    )
+    mine = {
+        b.proposal_id: b.preference
+        for b in session.exec(
+            select(BidRecord).where(
+                BidRecord.reviewer_id == user.id,
+                col(BidRecord.proposal_id).in_([p.id for p in proposals]),
+            )
+        )
+    }
+    return [
+        BiddableProposal(
+            proposal_id=p.id,
+            title=p.title,
+            summary=p.summary,
+            therapeutic_area=str(p.therapeutic_area),
+            state=p.state,
+            preference=mine.get(p.id),
+        )
+        for p in proposals
+    ]
+
+
+def bid(*, session: Session, user: User, proposal_id: UUID, preference: Preference) -> BidRecord:
+    """Record (or change) the caller's bid on a proposal waiting in its committee."""
+    proposal = policy.biddable(session=session, user=user, proposal_id=proposal_id)
+    record = session.exec(
+        select(BidRecord).where(
+            BidRecord.proposal_id == proposal.id, BidRecord.reviewer_id == user.id
+        )
+    ).first() or BidRecord(proposal_id=proposal.id, reviewer_id=user.id, preference=preference)
+    record.preference = preference
+    session.add(record)
+    session.flush()
+    return record
 
 
 def _recorded(session: Session, reviewer_ids: Sequence[UUID]) -> list[RecordedConflict]:
@@ -308,7 +364,7 @@ def staff_waiting(*, session: Session, committee_id: UUID) -> Staffing:
         reviewers = _reviewers(session, committee)  # their loads changed
     current = _on_version(session, proposals)
     profiles = [_profile(p, committee, current[p.id], applicants) for p in proposals]
-    plan = plan_assignments(profiles, reviewers, recorded)
+    plan = plan_assignments(profiles, reviewers, recorded, bids=_bids(session, proposals))
     by_proposal: dict[UUID, list[ProposedAssignment]] = {}
     for chosen in plan.assignments:
         by_proposal.setdefault(chosen.proposal_id, []).append(chosen)
@@ -409,7 +465,12 @@ def fill_vacancies(*, session: Session, proposal_id: UUID) -> int:
     if profile.reviewers_needed == 0:
         return 0
     reviewers = _reviewers(session, committee)
-    plan = plan_assignments([profile], reviewers, _recorded(session, [r.id for r in reviewers]))
+    plan = plan_assignments(
+        [profile],
+        reviewers,
+        _recorded(session, [r.id for r in reviewers]),
+        bids=_bids(session, [proposal]),
+    )
     invitations = _Invitations(session)
     created = invitations.add(proposal, plan.assignments, None)
     invitations.write()
@@ -438,7 +499,9 @@ def preview(*, session: Session, user: User, proposal_id: UUID) -> AssignmentPre
     profile = _profile(proposal, committee, current, _Applicants.load(session, [proposal]))
     reviewers = _reviewers(session, committee)
     recorded = _recorded(session, [r.id for r in reviewers])
-    plan: AssignmentPlan = plan_assignments([profile], reviewers, recorded)
+    plan: AssignmentPlan = plan_assignments(
+        [profile], reviewers, recorded, bids=_bids(session, [proposal])
+    )
     emails = {r.id: r.email for r in reviewers}
     who = reviewer_summaries(session=session, ids=emails)
     return AssignmentPreview(

@@ -14,6 +14,8 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from service.assignment import (
     AssignmentSettings,
+    Bid,
+    Preference,
     ProposalProfile,
     RecordedConflict,
     ReviewerProfile,
@@ -185,8 +187,9 @@ def test_plan_reaches_the_optimal_total_affinity(
     committee: tuple[list[ProposalProfile], list[ReviewerProfile], list[RecordedConflict]],
 ) -> None:
     proposals, reviewers, recorded = committee
+    # The affinity optimum itself: without the balance penalty, which trades some of it away.
     plan = plan_assignments(
-        proposals, reviewers, recorded, settings=AssignmentSettings(area_bonus=BONUS)
+        proposals, reviewers, recorded, settings=AssignmentSettings(area_bonus=BONUS, balance=0.0)
     )
     affinity = affinities(proposals, reviewers)
     slots, optimum = best_by_integer_program(
@@ -196,6 +199,51 @@ def test_plan_reaches_the_optimal_total_affinity(
     # assignment on either side, plus float32 noise.
     tolerance = slots / plan.affinity_scale + 1e-5
     assert abs(plan.total_affinity - optimum) <= tolerance
+
+
+@PROPERTY_SETTINGS
+@given(committees(), st.data())
+def test_bids_never_break_a_conflict_and_staff_as_many_slots(
+    committee: tuple[list[ProposalProfile], list[ReviewerProfile], list[RecordedConflict]],
+    data: st.DataObject,
+) -> None:
+    proposals, reviewers, recorded = committee
+    bids = data.draw(
+        st.lists(
+            st.builds(
+                lambda p, r, preference: Bid(p.id, r.id, preference),
+                st.sampled_from(proposals),
+                st.sampled_from(reviewers),
+                st.sampled_from(list(Preference)),
+            ),
+            max_size=8,
+            unique_by=lambda b: (b.proposal_id, b.reviewer_id),
+        )
+    )
+    plan = plan_assignments(
+        proposals, reviewers, recorded, bids=bids, settings=AssignmentSettings(area_bonus=BONUS)
+    )
+    pairs = {(a.proposal_id, a.reviewer_id) for a in plan.assignments}
+    conflicts = {
+        (b.proposal_id, b.reviewer_id) for b in bids if b.preference == Preference.conflict
+    }
+    assert not pairs & conflicts
+    # Standing conflicts (the reviewers' declared ones) and the rest of the rule book hold too.
+    proposal_by_id = {p.id: p for p in proposals}
+    reviewer_by_id = {r.id: r for r in reviewers}
+    for proposal_id, reviewer_id in pairs:
+        assert not check_pair(proposal_by_id[proposal_id], reviewer_by_id[reviewer_id], recorded)
+    # A "not willing" bid costs affinity, never a slot: as many are staffed as the pairs allow.
+    as_conflicts = [
+        RecordedConflict(b.reviewer_id, "bid", proposal_id=b.proposal_id)
+        for b in bids
+        if b.preference == Preference.conflict
+    ]
+    eligible = eligible_pairs(proposals, reviewers, [*recorded, *as_conflicts])
+    most, _ = best_by_integer_program(
+        proposals, reviewers, eligible, affinities(proposals, reviewers)
+    )
+    assert len(pairs) == most
 
 
 @PROPERTY_SETTINGS

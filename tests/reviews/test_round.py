@@ -245,3 +245,30 @@ def test_the_response_round_closes_by_itself_when_the_time_is_up(
     assert scan_deadlines(session=session)["responses_closed"] == 1
     session.commit()
     assert state_of(session, staged.proposal_id) == "deliberation"
+
+
+def test_reviewers_bid_before_the_round_and_the_assignment_follows_the_bids(
+    api: Api, session: Session, committee: dict, draft: dict
+) -> None:
+    from service.assignment.service import staff_waiting
+    from tests.factories import put_in_assignment
+
+    proposal = put_in_assignment(api, session, committee, draft)
+    session.commit()
+    eager, conflicted, _ = committee["reviewers"]
+    listed = api.as_(eager)("GET", "/bids").json()
+    assert [b["proposal_id"] for b in listed] == [str(proposal.id)]
+    url = f"/proposals/{proposal.id}/bid"
+    assert api.as_(eager)("PUT", url, json={"preference": "eager"}).json()["preference"] == "eager"
+    assert api.as_(conflicted)("PUT", url, json={"preference": "conflict"}).status_code == 200
+    assert (
+        api.as_(committee["applicant"])("PUT", url, json={"preference": "eager"}).status_code == 404
+    )
+    staff_waiting(session=session, committee_id=UUID(committee["committee_id"]))
+    session.commit()
+    chosen = {
+        a.reviewer_id: a.explanation
+        for a in session.exec(select(Assignment).where(Assignment.proposal_id == proposal.id))
+    }
+    assert user_id(session, conflicted) not in chosen
+    assert "eager" in chosen[user_id(session, eager)]
