@@ -11,6 +11,8 @@ from sqlmodel import Session, select
 from service.assignment.models import Assignment, AssignmentStatus
 from service.committees.models import MemberRole
 from service.committees.service import members, routing
+from service.jobs import Job
+from service.outbox.models import OutboxMessage
 from service.proposals.models import Proposal
 from tests.conftest import Api
 from tests.factories import put_in_review, user_id
@@ -94,9 +96,9 @@ def test_seats_can_be_swapped_and_chairs_emptied(
 
 @pytest.mark.parametrize(
     ("who", "status"),
-    [("chair", 200), ("applicant", 404), ("reviewer", 404), ("other_chair", 404)],
+    [("chair", 200), ("applicant", 404), ("reviewer", 200), ("other_chair", 404)],
 )
-def test_admins_and_the_committees_chairs_read_it(
+def test_admins_and_the_committees_members_read_it(
     api: Api, session: Session, committee: dict[str, Any], who: str, status: int
 ) -> None:
     emails = {
@@ -177,7 +179,7 @@ def test_bad_edit_is_422_naming_the_field_and_changes_nothing(
     assert as_admin("GET", path).json() == before
 
 
-def test_removed_reviewer_keeps_assignments_and_routed_proposals_stay(
+def test_removed_reviewer_loses_its_open_reviews_and_routed_proposals_stay(
     api: Api, session: Session, committee: dict[str, Any], draft: dict[str, Any]
 ) -> None:
     staged = put_in_review(api, session, committee, draft)
@@ -196,11 +198,15 @@ def test_removed_reviewer_keeps_assignments_and_routed_proposals_stay(
     assert response.status_code == 200, response.text
 
     session.expire_all()
-    kept = session.get(Assignment, UUID(staged.assignments[leaving]))
-    assert kept is not None
-    assert kept.status == AssignmentStatus.accepted
-    # The former member may still read and finish the review they accepted.
-    assert api.as_(leaving)("GET", f"/proposals/{staged.proposal_id}").status_code == 200
+    closed = session.get(Assignment, UUID(staged.assignments[leaving]))
+    assert closed is not None
+    # Access ends with the seat: the open review closes and its slot is staffed again.
+    assert (closed.status, closed.closed_reason) == (AssignmentStatus.cancelled, "reviewer_removed")
+    assert api.as_(leaving)("GET", f"/proposals/{staged.proposal_id}").status_code == 404
+    replacements = session.exec(
+        select(OutboxMessage).where(OutboxMessage.task == Job.replace_reviewers)
+    ).all()
+    assert [m.payload["proposal_id"] for m in replacements] == [staged.proposal_id]
     current = members(session=session, committee_id=board, seat=MemberRole.reviewer)
     assert {str(u.id) for u in current} == set(staying)
 
