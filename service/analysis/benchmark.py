@@ -6,6 +6,7 @@ remaining transitions give the PTRS; the other rows that could apply are shown b
 Each published transition carries its n, and a Beta posterior on it gives a credible interval.
 """
 
+import math
 import zlib
 from dataclasses import dataclass
 from functools import cache
@@ -263,32 +264,40 @@ def ptrs_interval(subject: str, first_stage: int) -> Interval | None:
 
 def benchmark_row(subject: str, phase: Phase, role: str, log: FigureLog) -> BenchmarkRow:
     """One row's PTRS from `phase`, with its transitions, their n and credible intervals."""
+    row, figures = _benchmark_row(subject, _FIRST_STAGE[phase], role)
+    for figure in figures:
+        log.use(figure)
+    return row
+
+
+@cache
+def _benchmark_row(
+    subject: str, first: int, role: str
+) -> tuple[BenchmarkRow, tuple[ReferenceFigure, ...]]:
+    # Pure in its arguments and the packaged reference: built once per process (reports share
+    # the frozen row), which keeps the analysis stage within its time budget.
     rates = success_rates()
-    first = _FIRST_STAGE[phase]
-    transitions = []
-    ptrs = 1.0
-    for stage in STAGES[first:]:
-        figure: ReferenceFigure = rates[(subject, stage.rate_measure)]
-        rate = log.use(figure) / 100
-        ptrs *= rate
-        transitions.append(
-            TransitionRate(
-                stage=stage.name,
-                rate=rate,
-                n=figure.n,
-                interval=transition_interval(subject, stage.rate_measure),
-                figure=figure.key,
-            )
+    figures = tuple(rates[(subject, stage.rate_measure)] for stage in STAGES[first:])
+    transitions = [
+        TransitionRate(
+            stage=stage.name,
+            rate=figure.value / 100,
+            n=figure.n,
+            interval=transition_interval(subject, stage.rate_measure),
+            figure=figure.key,
         )
+        for stage, figure in zip(STAGES[first:], figures, strict=True)
+    ]
     table, label = bio_subjects()[subject]
     ns = [t.n for t in transitions if t.n is not None]
-    return BenchmarkRow(
+    row = BenchmarkRow(
         subject=subject,
         label=label,
         table=table,
-        ptrs=ptrs,
+        ptrs=math.prod(t.rate for t in transitions),
         interval=ptrs_interval(subject, first),
         smallest_n=min(ns) if ns else None,
         transitions=transitions,
         role=role,
     )
+    return row, figures

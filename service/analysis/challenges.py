@@ -24,25 +24,20 @@ class Terms:
     """
 
     def __init__(self, *phrases: str) -> None:
-        self._phrases = [(_tokens(p), p.endswith("*")) for p in phrases]
-
-    @staticmethod
-    def _matches(words: tuple[str, ...], phrase: tuple[str, ...], prefix: bool) -> bool:
-        n = len(phrase)
-        for i in range(len(words) - n + 1):
-            window = words[i : i + n]
-            last = window[-1].startswith(phrase[-1]) if prefix else window[-1] == phrase[-1]
-            if last and window[:-1] == phrase[:-1]:
-                return True
-        return False
+        # Words joined by single spaces and framed by spaces, so that a substring test
+        # matches whole words only; a prefix phrase leaves its end open.
+        self._needles = [
+            f" {' '.join(_tokens(p))}" + ("" if p.endswith("*") else " ") for p in phrases
+        ]
 
     def hits(self, keywords: tuple[str, ...]) -> list[str]:
         """The keywords that contain one of the phrases, as `triggered_by` entries."""
-        return [
-            f"keyword: {k}"
-            for k in keywords
-            if any(self._matches(_tokens(k), p, prefix) for p, prefix in self._phrases)
-        ]
+        found = []
+        for keyword in keywords:
+            words = f" {' '.join(_tokens(keyword))} "
+            if any(needle in words for needle in self._needles):
+                found.append(f"keyword: {keyword}")
+        return found
 
 
 _NOVEL_MODALITIES = frozenset(

@@ -65,6 +65,7 @@ from service.analysis.valuation import (
     Plan,
     cash_flows,
     rnpv,
+    schedule,
     sensitivity,
 )
 from service.proposals.vocabulary import SCO_MEMBER_STATES, Modality, Phase, TherapeuticArea
@@ -269,7 +270,6 @@ def _success_probability(inp: ProspectInput, draft: _Draft) -> tuple[SuccessProb
         )
     return SuccessProbability(
         from_stage=chosen.transitions[0].stage if chosen.transitions else "marketed",
-        rule=RULE,
         chosen=chosen,
         context=context,
         ptrs=chosen.ptrs,
@@ -483,7 +483,8 @@ def _valuation(
         reach.append(reach[-1] * transition.rate)
     point = np.array(reach, dtype=np.float64)
     draws = survival_draws(ptrs.chosen.subject, len(STAGES) - len(stages))
-    simulated = rnpv(plan, draws)
+    sched = schedule(plan)
+    simulated = rnpv(sched, base_rate, draws)
     p10, p50, p90 = (float(v) for v in np.quantile(simulated, [0.1, 0.5, 0.9]))
     interval = ptrs.interval
     _valuation_assumptions(draft, plan is not benchmark_plan)
@@ -492,8 +493,10 @@ def _valuation(
         launch_year=inp.current_year + plan.launch_t,
         base_rate=base_rate,
         operating_margin=OPERATING_MARGIN,
-        base_rnpv=float(rnpv(plan, point)),
-        benchmark_timeline_rnpv=None if other is None else float(rnpv(other, point)),
+        base_rnpv=float(rnpv(sched, base_rate, point)),
+        benchmark_timeline_rnpv=None
+        if other is None
+        else float(rnpv(schedule(other), base_rate, point)),
         monte_carlo=MonteCarlo(
             draws=DRAWS,
             seed=SEED,
@@ -505,9 +508,9 @@ def _valuation(
             p90=p90,
         ),
         sensitivity=sensitivity(
-            plan, point, (interval.low, interval.high) if interval else None, high_rate
+            plan, sched, point, (interval.low, interval.high) if interval else None, high_rate
         ),
-        cash_flows=cash_flows(plan, point),
+        cash_flows=cash_flows(plan, sched, point),
     )
 
 
@@ -600,27 +603,29 @@ def _band(ptrs: float, valuation: Valuation | None, flags: list[Flag]) -> tuple[
 
 def _threshold_assumptions() -> list[Assumption]:
     t = BAND_THRESHOLDS
+    # The reason is stated once, in the report's band_thresholds.
+    why = f"A band threshold of {t.version}; band_thresholds gives the reason."
     return [
         Assumption(
             key=f"{t.version}.weak_ptrs_below",
             label="Band threshold: weak below this PTRS",
             value=t.weak_ptrs_below * 100,
             unit="percent",
-            rationale=t.rationale,
+            rationale=why,
         ),
         Assumption(
             key=f"{t.version}.strong_ptrs_from",
             label="Band threshold: strong from this PTRS",
             value=t.strong_ptrs_from * 100,
             unit="percent",
-            rationale=t.rationale,
+            rationale=why,
         ),
         Assumption(
             key=f"{t.version}.launch_share_floor",
             label="Launch floor: declared time to launch as a share of the benchmark",
             value=t.launch_share_floor * 100,
             unit="percent",
-            rationale=t.rationale,
+            rationale=why,
         ),
     ]
 

@@ -132,8 +132,7 @@ class SuccessProbability(_Frozen):
     """PTRS from the current stage to approval: one chosen row, the others beside it."""
 
     from_stage: str
-    rule: str  # the stated rule that chose the row, in words
-    chosen: BenchmarkRow
+    chosen: BenchmarkRow  # its `role` names the rule that chose it (assumption benchmark_rule)
     context: list[BenchmarkRow]
     ptrs: float  # the chosen row's: the one the rest of the report uses
     interval: Interval | None

@@ -11,7 +11,7 @@ product: the Monte Carlo costs next to nothing.
 """
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -48,15 +48,27 @@ class Plan:
 
 @dataclass(frozen=True)
 class Schedule:
-    """Yearly amounts: costs per stage (stages x years) and sales after margin (years)."""
+    """Yearly amounts: costs per stage (stages x years) and sales after margin at years `t`."""
 
     costs: npt.NDArray[np.float64]
+    sales_t: npt.NDArray[np.int64]
     sales: Vector
 
     def present_values(self, rate: float) -> tuple[Vector, float]:
         """The present value of each stage's costs and of the sales at a real rate."""
-        discount = (1 + rate) ** -np.arange(self.sales.shape[0], dtype=np.float64)
-        return self.costs @ discount, float(self.sales @ discount)
+        factor = 1 / (1 + rate)
+        cost_pv = self.costs @ factor ** np.arange(self.costs.shape[1], dtype=np.float64)
+        return cost_pv, float(self.sales @ factor**self.sales_t)
+
+    def launched(self, years: int) -> "Schedule":
+        """The same costs with the sales `years` later (earlier if negative)."""
+        t = self.sales_t + years
+        keep = t >= 0
+        return Schedule(costs=self.costs, sales_t=t[keep], sales=self.sales[keep])
+
+
+_ON_MARKET = np.arange(YEARS_ON_MARKET)
+_RAMP = np.minimum((_ON_MARKET + 1) / RAMP_YEARS, 1.0)
 
 
 def schedule(plan: Plan) -> Schedule:
@@ -67,8 +79,7 @@ def schedule(plan: Plan) -> Schedule:
     years = np.asarray(plan.stage_years, dtype=np.float64)
     ends = np.cumsum(years)
     starts = ends - years
-    horizon = max(math.ceil(round(float(ends[-1]), 6)) if len(ends) else 0, 0)
-    horizon = max(horizon, plan.launch_t + YEARS_ON_MARKET, 1)
+    horizon = math.ceil(round(float(ends[-1]), 6)) if len(ends) else 0
     t = np.arange(horizon, dtype=np.float64)
     overlap = np.clip(
         np.minimum(ends[:, None], t[None, :] + 1) - np.maximum(starts[:, None], t[None, :]),
@@ -76,17 +87,15 @@ def schedule(plan: Plan) -> Schedule:
         None,
     )
     costs = np.asarray(plan.stage_costs, dtype=np.float64)[:, None] * overlap / years[:, None]
-    sales = np.zeros(horizon)
-    k = np.arange(YEARS_ON_MARKET)
-    at = plan.launch_t + k
-    keep = at >= 0
-    sales[at[keep]] = plan.peak_sales * np.minimum((k[keep] + 1) / RAMP_YEARS, 1.0) * plan.margin
-    return Schedule(costs=costs, sales=sales)
+    sales = Schedule(costs=costs, sales_t=_ON_MARKET, sales=plan.peak_sales * plan.margin * _RAMP)
+    return sales.launched(plan.launch_t)
 
 
-def rnpv(plan: Plan, survival: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+def rnpv(
+    sched: Schedule, rate: float, survival: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
     """rNPV for each row of `survival` (probability of reaching each stage, then approval)."""
-    stage_pv, sales_pv = schedule(plan).present_values(plan.rate)
+    stage_pv, sales_pv = sched.present_values(rate)
     return _weighted(stage_pv, sales_pv, survival)
 
 
@@ -96,9 +105,8 @@ def _weighted(
     return -(survival[..., :-1] @ stage_pv) + survival[..., -1] * sales_pv
 
 
-def cash_flows(plan: Plan, survival: Vector) -> list[CashFlow]:
+def cash_flows(plan: Plan, sched: Schedule, survival: Vector) -> list[CashFlow]:
     """The point-estimate cash flows, each with the probability that weights it."""
-    sched = schedule(plan)
     flows = []
     for s, name in enumerate(plan.stages):
         for t in np.flatnonzero(sched.costs[s] > 1e-6):  # float noise at year boundaries
@@ -111,13 +119,13 @@ def cash_flows(plan: Plan, survival: Vector) -> list[CashFlow]:
                     probability=float(survival[s]),
                 )
             )
-    for t in np.flatnonzero(sched.sales):
+    for t, amount in zip(sched.sales_t, sched.sales, strict=True):
         flows.append(
             CashFlow(
                 t=int(t),
                 year=plan.current_year + int(t),
                 item="sales after operating margin",
-                amount=float(sched.sales[t]),
+                amount=float(amount),
                 probability=float(survival[-1]),
             )
         )
@@ -125,14 +133,17 @@ def cash_flows(plan: Plan, survival: Vector) -> list[CashFlow]:
 
 
 def sensitivity(
-    plan: Plan, survival: Vector, ptrs_interval: tuple[float, float] | None, high_rate: float
+    plan: Plan,
+    sched: Schedule,
+    survival: Vector,
+    ptrs_interval: tuple[float, float] | None,
+    high_rate: float,
 ) -> list[SensitivityRow]:
     """The tornado: the base rNPV with one input at each end of its range, widest swing first.
 
     Sales are linear in peak sales and margin and costs in the trial-cost multiple, so only the
     discount rate and the launch shift need present values of their own.
     """
-    sched = schedule(plan)
     stage_pv, sales_pv = sched.present_values(plan.rate)
 
     def value(
@@ -150,9 +161,7 @@ def sensitivity(
         return float(_weighted(stages * costs, revenue * sales, weights))
 
     def shifted(years: int) -> tuple[Vector, float]:
-        return stage_pv, schedule(replace(plan, launch_t=plan.launch_t + years)).present_values(
-            plan.rate
-        )[1]
+        return stage_pv, sched.launched(years).present_values(plan.rate)[1]
 
     rows: list[tuple[str, str, str, float, float]] = []
     if ptrs_interval is not None:
