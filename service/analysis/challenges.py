@@ -188,46 +188,41 @@ def challenge_flags(
             )
         )
 
-    if foreign:
+    if foreign and not inp.team.declared:
+        not_assessed.append(
+            "International talent: not assessed, because the proposal declares no team data "
+            "(team size, staff with international regulatory or GMP experience, overseas sites)."
+        )
+    elif foreign:
         talent = _international_talent(inp, markets, foreign)
-        if talent is None:
-            not_assessed.append(
-                "International talent: not assessed, because the proposal declares no team "
-                "data (team size, staff with international regulatory or GMP experience, "
-                "overseas sites)."
-            )
-        elif talent:
-            flags.append(talent[0])
+        if talent is not None:
+            flags.append(talent)
     return flags, not_assessed
 
 
 def _international_talent(
     inp: ProspectInput, markets: list[str], foreign: list[str]
-) -> list[Flag] | None:
-    """None without team data; else the flag if nobody declared can carry foreign markets."""
+) -> Flag | None:
+    """The flag when the declared team shows no one to carry the markets outside the US."""
     team = inp.team
-    if not team.declared:
-        return None
     gaps = []
     if not team.staff_international_experience:
         gaps.append("no staff with international regulatory or GMP experience declared")
     if not team.overseas_sites:
         gaps.append("no overseas site declared")
     if not gaps:
-        return []
-    return [
-        Flag(
-            code="international_talent",
-            kind=FlagKind.challenge,
-            label="International talent",
-            message="Markets outside the US call for staff who know each regulator and its GMP "
-            "expectations, or a presence there; the declared team shows neither yet.",
-            detail=f"Target markets outside the US ({', '.join(foreign)}): {'; '.join(gaps)}.",
-            triggered_by=[
-                f"target markets: {', '.join(markets)}",
-                f"team size: {team.team_size}",
-                f"staff with international experience: {team.staff_international_experience}",
-                f"overseas sites: {team.overseas_sites}",
-            ],
-        )
-    ]
+        return None
+    return Flag(
+        code="international_talent",
+        kind=FlagKind.challenge,
+        label="International talent",
+        message="Markets outside the US call for staff who know each regulator and its GMP "
+        "expectations, or a presence there; the declared team leaves gaps there.",
+        detail=f"Target markets outside the US ({', '.join(foreign)}): {'; '.join(gaps)}.",
+        triggered_by=[
+            f"target markets: {', '.join(markets)}",
+            f"team size: {team.team_size}",
+            f"staff with international experience: {team.staff_international_experience}",
+            f"overseas sites: {team.overseas_sites}",
+        ],
+    )
