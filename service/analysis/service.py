@@ -14,6 +14,7 @@ from service.analysis.prospect import analyse, applicant_summary
 from service.analysis.report import (
     METHOD_VERSION,
     ApplicantSummary,
+    ProspectBand,
     ProspectInput,
     ProspectReport,
     TeamData,
@@ -50,7 +51,7 @@ class Reanalysis(BaseModel):
     proposal_id: UUID
     proposal_version: int
     method_version: str
-    band: str
+    band: ProspectBand
 
 
 def prospect_input(snapshot: Mapping[str, Any], current_year: int) -> ProspectInput:
@@ -125,21 +126,28 @@ def reanalyse(*, session: Session, admin: User, proposal_id: UUID) -> Reanalysis
 
     The earlier report stays stored beside the new one; the re-analysis is kept in the
     proposal's history (event `reanalyse`, from and to its current state) with the admin.
-    409 if the proposal was never submitted or already has a report under this method.
+    409 if the proposal was never submitted, the stage has not reported on its latest version
+    yet, or that version already has a report under this method.
     """
     proposal = session.get(Proposal, proposal_id)
     if proposal is None:
         raise NotFound(f"proposal {proposal_id} not found")
     if proposal.version == 0:
         raise Conflict(f"proposal {proposal_id} has no submitted version to analyse")
-    existing = session.exec(
-        select(ProspectReportRecord.id).where(
+    methods = session.exec(
+        select(ProspectReportRecord.method_version).where(
             ProspectReportRecord.proposal_id == proposal.id,
             ProspectReportRecord.proposal_version == proposal.version,
-            ProspectReportRecord.method_version == METHOD_VERSION,
         )
-    ).first()
-    if existing is not None:
+    ).all()
+    # Before the stage has reported, a report written here would collide with the stage's own
+    # (which runs the current method anyway).
+    if not methods:
+        raise Conflict(
+            f"the analysis stage has not reported on version {proposal.version} of proposal "
+            f"{proposal_id} yet; it will use {METHOD_VERSION}"
+        )
+    if METHOD_VERSION in methods:
         raise Conflict(
             f"version {proposal.version} of proposal {proposal_id} already has a "
             f"{METHOD_VERSION} report"

@@ -139,6 +139,16 @@ def test_a_draft_cannot_be_reanalysed(
     assert "no submitted version" in response.json()["detail"]
 
 
+def test_a_version_the_stage_has_not_reported_on_cannot_be_reanalysed(
+    api: Api, committee: dict[str, Any], draft: dict[str, Any]
+) -> None:
+    submitted = api.as_(committee["applicant"])("POST", f"/proposals/{draft['id']}/submit")
+    assert submitted.status_code == 200, submitted.text
+    response = api.as_(committee["admin"])("POST", f"/admin/proposals/{draft['id']}/reanalyse")
+    assert response.status_code == 409
+    assert "has not reported on version 1" in response.json()["detail"]
+
+
 def test_openapi_documents_the_report_and_the_summary(api: Api) -> None:
     schema = api.client.get("/openapi.json").json()
     names = set(schema["components"]["schemas"])
