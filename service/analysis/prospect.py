@@ -472,7 +472,8 @@ def _valuation(
             rate=base_rate,
             current_year=inp.current_year,
         )
-        other = benchmark_plan
+        # A marketed product has no benchmark timeline to compare with.
+        other = benchmark_plan if stages else None
     elif declared_t is not None:
         draft.caveats.append(
             "The declared launch year is not in the future although development stages remain: "
@@ -489,7 +490,7 @@ def _valuation(
     interval = ptrs.interval
     _valuation_assumptions(draft, plan is not benchmark_plan)
     return Valuation(
-        timing="declared launch year" if other is not None else "benchmark timeline",
+        timing="benchmark timeline" if plan is benchmark_plan else "declared launch year",
         launch_year=inp.current_year + plan.launch_t,
         base_rate=base_rate,
         operating_margin=OPERATING_MARGIN,

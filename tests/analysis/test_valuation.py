@@ -123,6 +123,9 @@ def test_marketed_product_has_no_development_risk_and_no_development_costs():
     assert any("no development risk" in c for c in report.caveats)
     assert report.valuation is not None
     assert all(cf.amount > 0 for cf in report.valuation.cash_flows)
+    # Sales since 2024; the year before t = 0 is history. No benchmark timeline to compare.
+    assert min(cf.year for cf in report.valuation.cash_flows) == 2025
+    assert report.valuation.benchmark_timeline_rnpv is None
     assert report.valuation.monte_carlo.p10 == pytest.approx(report.valuation.base_rnpv)
 
 
