@@ -1,8 +1,14 @@
 """Development-prospect analysis: an explainable report built only from published figures."""
 
-from service.analysis.figures import METHOD_VERSION
 from service.analysis.prospect import analyse, applicant_summary
-from service.analysis.report import ApplicantSummary, ProspectBand, ProspectInput, ProspectReport
+from service.analysis.report import (
+    METHOD_VERSION,
+    ApplicantSummary,
+    ProspectBand,
+    ProspectInput,
+    ProspectReport,
+    TeamData,
+)
 
 __all__ = [
     "METHOD_VERSION",
@@ -10,6 +16,7 @@ __all__ = [
     "ProspectBand",
     "ProspectInput",
     "ProspectReport",
+    "TeamData",
     "analyse",
     "applicant_summary",
 ]

@@ -1,7 +1,44 @@
 """Flags for the seed's named challenges, raised only from the proposal's declared data."""
 
-from service.analysis.report import Flag, FlagKind, ProspectInput
+import re
+
+from service.analysis.report import BenchmarkRow, Flag, FlagKind, ProspectInput
 from service.proposals.vocabulary import SCO_MEMBER_STATES, Modality
+
+_TOKEN = re.compile(r"[a-z]+|[0-9]+")
+
+
+def _tokens(text: str) -> tuple[str, ...]:
+    """Lower-case words, split at hyphens, spaces and letter/digit boundaries.
+
+    "CAR-T", "CAR T" and "car t" all give ("car", "t"); "siRNA" gives ("sirna",).
+    """
+    return tuple(_TOKEN.findall(text.lower()))
+
+
+class Terms:
+    """Phrases matched word by word, whatever separates the words ("CAR-T", "CAR T", "car t").
+
+    A phrase's last word ending in "*" matches any word it starts ("lyophili*" matches
+    "lyophilised" and "lyophilized").
+    """
+
+    def __init__(self, *phrases: str) -> None:
+        # Words joined by single spaces and framed by spaces, so that a substring test
+        # matches whole words only; a prefix phrase leaves its end open.
+        self._needles = [
+            f" {' '.join(_tokens(p))}" + ("" if p.endswith("*") else " ") for p in phrases
+        ]
+
+    def hits(self, keywords: tuple[str, ...]) -> list[str]:
+        """The keywords that contain one of the phrases, as `triggered_by` entries."""
+        found = []
+        for keyword in keywords:
+            words = f" {' '.join(_tokens(keyword))} "
+            if any(needle in words for needle in self._needles):
+                found.append(f"keyword: {keyword}")
+        return found
+
 
 _NOVEL_MODALITIES = frozenset(
     {
@@ -12,56 +49,94 @@ _NOVEL_MODALITIES = frozenset(
         Modality.rna,
     }
 )
-_NOVEL_KEYWORDS = ("crispr", "gene editing", "mrna", "car-t", "bispecific", "sirna")
+_NOVEL_TERMS = Terms(
+    "crispr",
+    "gene editing",
+    "base editing",
+    "mrna",
+    "car t",
+    "cart",
+    "chimeric antigen receptor",
+    "bispecific",
+    "bi specific",
+    "sirna",
+    "rnai",
+    "aav",
+    "lentivir*",
+)
 
-# Biologics, living cells and vectors, and vaccines lose potency with process or storage drift.
+# Products whose potency depends on a living or complex process: stability is at stake by
+# modality. Antibodies, proteins and peptides are well-trodden: only a manufacturing claim flags.
 _UNSTABLE_MODALITIES = frozenset(
     {
-        Modality.monoclonal_antibody,
-        Modality.bispecific_antibody,
-        Modality.adc,
-        Modality.protein,
-        Modality.cell_therapy,
-        Modality.gene_therapy,
-        Modality.vaccine,
+        Modality.bispecific_antibody,  # chain mispairing and aggregation
+        Modality.adc,  # drug-to-antibody ratio and conjugate stability
+        Modality.cell_therapy,  # living product, patient-specific batches
+        Modality.gene_therapy,  # vector potency and empty/full capsid ratio
+        Modality.vaccine,  # potency and cold-chain stability
     }
 )
-_STABILITY_KEYWORDS = ("stability", "lyophil", "formulation", "biologic")
+_MANUFACTURING_CLAIMS = Terms(
+    "stability",
+    "shelf life",
+    "lyophili*",
+    "lyophiliz*",
+    "formulation",
+    "high concentration",
+    "biosimilar",
+    "new cell line",
+    "continuous manufacturing",
+    "scale up",
+    "tech transfer",
+    "technology transfer",
+    "cdmo",
+    "gmp",
+)
 
 _SUPPLY_MODALITIES = frozenset({Modality.cell_therapy, Modality.manufacturing, Modality.vaccine})
-_SUPPLY_KEYWORDS = ("cold chain", "supply chain", "autologous", "scale-up", "scale up")
+_SUPPLY_TERMS = Terms("cold chain", "supply chain", "autologous", "scale up", "vein to vein")
 
 
-def _keyword_hits(keywords: tuple[str, ...], terms: tuple[str, ...]) -> list[str]:
-    return [f"keyword: {k}" for k in keywords if any(term in k.lower() for term in terms)]
+def challenge_flags(
+    inp: ProspectInput, markets: list[str], benchmark: BenchmarkRow | None
+) -> tuple[list[Flag], list[str]]:
+    """The challenge flags the declared data triggers, and the challenges not assessed.
 
-
-def challenge_flags(inp: ProspectInput, markets: list[str]) -> list[Flag]:
-    """The challenge flags a proposal's declared modality, keywords and markets trigger.
-
-    `markets` are the normalised (upper-case, deduplicated) target markets.
+    `markets` are the normalised (upper-case, deduplicated) target markets; `benchmark` is the
+    chosen published row, named in the innovative-technology flag.
     """
     flags = []
+    not_assessed = []
     modality = f"modality: {inp.modality.value}"
 
     novel = [modality] if inp.modality in _NOVEL_MODALITIES else []
-    novel += _keyword_hits(inp.keywords, _NOVEL_KEYWORDS)
+    novel += _NOVEL_TERMS.hits(inp.keywords)
     if novel:
+        if benchmark is not None and benchmark.smallest_n is not None:
+            basis = (
+                f"The published benchmark used here (BIO 2021, {benchmark.label}) rests on as "
+                f"few as {benchmark.smallest_n} phase transitions for one of the remaining "
+                "stages."
+            )
+        elif benchmark is not None:
+            basis = f"The published benchmark used here is BIO 2021, {benchmark.label}."
+        else:
+            basis = "No published success rate covers this technology."
         flags.append(
             Flag(
                 code="innovative_technology",
                 kind=FlagKind.challenge,
                 label="Innovative technology",
-                message="The technology is novel: few comparable programmes exist to learn from, "
-                "and the published benchmarks rest on fewer cases.",
-                detail="Novel modalities have short regulatory track records; benchmark figures "
-                "for them rest on small counts or on a neighbouring category.",
+                message="The technology is novel: few comparable programmes exist to learn "
+                f"from. {basis}",
+                detail="Novel modalities have short regulatory track records; their benchmark "
+                f"rows rest on small counts or on a neighbouring category. {basis}",
                 triggered_by=novel,
             )
         )
 
     unstable = [modality] if inp.modality in _UNSTABLE_MODALITIES else []
-    unstable += _keyword_hits(inp.keywords, _STABILITY_KEYWORDS)
+    unstable += _MANUFACTURING_CLAIMS.hits(inp.keywords)
     if unstable:
         flags.append(
             Flag(
@@ -70,14 +145,16 @@ def challenge_flags(inp: ProspectInput, markets: list[str]) -> list[Flag]:
                 label="Batch stability",
                 message="Batch-to-batch consistency and stability of the product need to be "
                 "demonstrated and documented.",
-                detail="Biologics, cell and gene therapies and vaccines need comparability and "
-                "stability data across batches and sites.",
+                detail="Raised by the modality (living cells, vectors, conjugates, bispecific "
+                "formats, vaccines) or by a declared manufacturing claim (formulation, "
+                "stability, scale-up, transfer): comparability and stability data across "
+                "batches and sites are needed.",
                 triggered_by=unstable,
             )
         )
 
     foreign = [m for m in markets if m != "US"]
-    if foreign or len(markets) > 1:
+    if foreign:
         sco = [m for m in markets if m in SCO_MEMBER_STATES]
         triggers = [f"target markets: {', '.join(markets)}"]
         if sco:
@@ -89,14 +166,14 @@ def challenge_flags(inp: ProspectInput, markets: list[str]) -> list[Flag]:
                 label="Regulatory compliance documentation",
                 message="Each target market needs its own regulatory dossier; the benchmarks used "
                 "here are from the US regulator and only indicate what to expect elsewhere.",
-                detail="Markets outside the US (or several markets at once) need documentation "
-                "for each regulator; the FDA-based figures are a benchmark only there.",
+                detail="Markets outside the US need documentation for each regulator; the "
+                "FDA-based figures are a benchmark only there.",
                 triggered_by=triggers,
             )
         )
 
     supply = [modality] if inp.modality in _SUPPLY_MODALITIES else []
-    supply += _keyword_hits(inp.keywords, _SUPPLY_KEYWORDS)
+    supply += _SUPPLY_TERMS.hits(inp.keywords)
     if supply:
         flags.append(
             Flag(
@@ -111,17 +188,41 @@ def challenge_flags(inp: ProspectInput, markets: list[str]) -> list[Flag]:
             )
         )
 
-    if len(markets) > 1:
-        flags.append(
-            Flag(
-                code="international_talent",
-                kind=FlagKind.challenge,
-                label="International talent",
-                message="Working across several countries calls for regulatory, clinical and "
-                "commercial staff familiar with each of them.",
-                detail="Several target countries: the team needs people who know each market's "
-                "regulator, clinical sites and language.",
-                triggered_by=[f"target markets: {', '.join(markets)}"],
-            )
+    if foreign and not inp.team.declared:
+        not_assessed.append(
+            "International talent: not assessed, because the proposal declares no team data "
+            "(team size, staff with international regulatory or GMP experience, overseas sites)."
         )
-    return flags
+    elif foreign:
+        talent = _international_talent(inp, markets, foreign)
+        if talent is not None:
+            flags.append(talent)
+    return flags, not_assessed
+
+
+def _international_talent(
+    inp: ProspectInput, markets: list[str], foreign: list[str]
+) -> Flag | None:
+    """The flag when the declared team shows no one to carry the markets outside the US."""
+    team = inp.team
+    gaps = []
+    if not team.staff_international_experience:
+        gaps.append("no staff with international regulatory or GMP experience declared")
+    if not team.overseas_sites:
+        gaps.append("no overseas site declared")
+    if not gaps:
+        return None
+    return Flag(
+        code="international_talent",
+        kind=FlagKind.challenge,
+        label="International talent",
+        message="Markets outside the US call for staff who know each regulator and its GMP "
+        "expectations, or a presence there; the declared team leaves gaps there.",
+        detail=f"Target markets outside the US ({', '.join(foreign)}): {'; '.join(gaps)}.",
+        triggered_by=[
+            f"target markets: {', '.join(markets)}",
+            f"team size: {team.team_size}",
+            f"staff with international experience: {team.staff_international_experience}",
+            f"overseas sites: {team.overseas_sites}",
+        ],
+    )

@@ -1,8 +1,10 @@
 """The published reference figures behind the prospect analysis, loaded from the packaged CSVs.
 
-Each row of `reference/bio2021.csv` (phase-transition rates, likelihood of approval and phase
-durations) and `reference/costs.csv` (trial costs, discount rates, device figures) is one figure
-with its own source, year and confidence, so that every number in a report can cite them.
+Each row of `reference/bio2021.csv` (phase-transition rates with their n, likelihood of approval
+and phase durations) and `reference/costs.csv` (trial costs, discount rates, device figures) is
+one figure with its own source, year and confidence, so that every number in a report can cite
+them. Each method version reads its own reference package: method 1 keeps the table it was
+published with (`service.analysis.method1`), so that it still computes what it computed then.
 """
 
 import csv
@@ -12,8 +14,7 @@ from importlib.resources import files
 
 from pydantic import BaseModel, ConfigDict
 
-# Bump whenever the method or the reference CSVs change; every report records it.
-METHOD_VERSION = "prospect-2021.1"
+CURRENT_REFERENCE = "service.analysis"
 
 
 class Confidence(StrEnum):
@@ -37,22 +38,26 @@ class ReferenceFigure(BaseModel):
     year: int
     confidence: Confidence
     caveat: str  # empty when the source raises no caveat about this figure
+    # Phase transitions behind a BIO rate (for an LOA: of its four transitions); None where the
+    # source gives no count (durations, costs) or the method's table predates the counts.
+    n: int | None = None
 
 
-def _read_rows(name: str) -> list[dict[str, str]]:
-    text = files("service.analysis").joinpath("reference", name).read_text(encoding="utf-8")
+def _read_rows(package: str, name: str) -> list[dict[str, str]]:
+    text = files(package).joinpath("reference", name).read_text(encoding="utf-8")
     return list(csv.DictReader(text.splitlines()))
 
 
 @cache
-def success_rates() -> dict[tuple[str, str], ReferenceFigure]:
+def success_rates(package: str = CURRENT_REFERENCE) -> dict[tuple[str, str], ReferenceFigure]:
     """BIO 2021 figures keyed by (subject, measure), e.g. ("oncology", "p1_to_p2").
 
-    Subjects are therapeutic areas (plus "all_indications") and BIO modality rows ("car_t",
-    "sirna_rnai", ...); measures are the transitions, LOAs and phase durations in the CSV.
+    Subjects are BIO rows: therapeutic areas (plus "all_indications"), oncology subgroups,
+    modalities, rare / chronic disease and biomarker use; measures are the transitions, LOAs
+    and phase durations in the CSV.
     """
     table: dict[tuple[str, str], ReferenceFigure] = {}
-    for row in _read_rows("bio2021.csv"):
+    for row in _read_rows(package, "bio2021.csv"):
         subject, measure = row["subject"], row["measure"]
         table[(subject, measure)] = ReferenceFigure(
             key=f"bio2021.{subject}.{measure}",
@@ -63,12 +68,22 @@ def success_rates() -> dict[tuple[str, str], ReferenceFigure]:
             year=int(row["year"]),
             confidence=Confidence(row["confidence"]),
             caveat=row["caveat"],
+            n=int(row["n"]) if row.get("n") else None,
         )
     return table
 
 
 @cache
-def cost_figures() -> dict[str, ReferenceFigure]:
+def bio_subjects(package: str = CURRENT_REFERENCE) -> dict[str, tuple[str, str]]:
+    """Each BIO subject's table (area, oncology_subgroup, modality, ...) and its label."""
+    return {
+        row["subject"]: (row["table"], row["subject_label"])
+        for row in _read_rows(package, "bio2021.csv")
+    }
+
+
+@cache
+def cost_figures(package: str = CURRENT_REFERENCE) -> dict[str, ReferenceFigure]:
     """Trial costs, discount rates and device figures keyed by their `key` column."""
     return {
         row["key"]: ReferenceFigure(
@@ -81,7 +96,7 @@ def cost_figures() -> dict[str, ReferenceFigure]:
             confidence=Confidence(row["confidence"]),
             caveat=row["caveat"],
         )
-        for row in _read_rows("costs.csv")
+        for row in _read_rows(package, "costs.csv")
     }
 
 

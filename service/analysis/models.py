@@ -11,7 +11,8 @@ from service.db import created_field, id_field
 
 class ProspectReportRecord(SQLModel, table=True):
     __tablename__ = "prospect_reports"
-    __table_args__ = (UniqueConstraint("proposal_id", "proposal_version"),)
+    # One report per method for a version: a re-analysis keeps the earlier method's report.
+    __table_args__ = (UniqueConstraint("proposal_id", "proposal_version", "method_version"),)
     id: UUID = id_field()
     proposal_id: UUID = Field(foreign_key="proposals.id", index=True)
     proposal_version: int

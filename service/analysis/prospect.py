@@ -1,62 +1,86 @@
-"""The development-prospect analysis: an explainable report built only from published figures.
+"""The development-prospect analysis, method 2: one published benchmark and an honest range.
 
-Bands (documented here and restated in each report's `band_reason`):
+Bands follow from the chosen benchmark and the named, versioned thresholds (BAND_THRESHOLDS):
 
 - expert_judgement_required: no published success rate covers the case (medical devices,
   diagnostics, manufacturing or supply-chain projects, a drug whose phase is not applicable);
   the report gives no probability rather than inventing one.
-- weak: PTRS below WEAK_PTRS_BELOW (under the oncology likelihood of approval from Phase I, one
-  of the lowest areas), or a base-case rNPV that is not positive.
-- strong: PTRS at least STRONG_PTRS_FROM, a positive base-case rNPV, and no plan or method flag
-  (launch year, budget, preclinical attrition). Challenge flags do not lower the band: they are
-  points for reviewers, and the modality already enters the PTRS.
+- weak: PTRS below the weak threshold, or a base-case rNPV that is not positive.
+- strong: PTRS at least the strong threshold, an rNPV positive across the Monte Carlo range
+  (P10 > 0), and no plan or method flag. Challenge flags do not lower the band: they are points
+  for reviewers, and the modality already enters the benchmark.
 - moderate: everything else, including any case without declared peak sales (no rNPV).
 """
 
+import math
 from dataclasses import dataclass, field
 
-from service.analysis.challenges import challenge_flags
-from service.analysis.figures import METHOD_VERSION, FigureLog, cost_figures, success_rates
-from service.analysis.ptrs import (
-    MAX_RATE,
-    RATIO_CEILING,
-    RATIO_FLOOR,
+import numpy as np
+
+from service.analysis.benchmark import (
+    DRAWS,
+    INTERVAL_LEVEL,
+    RULE,
+    SEED,
+    STAGES,
     Stage,
-    area_subject,
+    benchmark_row,
+    candidates,
+    durations_subject,
     has_published_rates,
     remaining_stages,
-    success_probability,
+    survival_draws,
 )
+from service.analysis.challenges import Terms, challenge_flags
+from service.analysis.figures import FigureLog, cost_figures, success_rates
 from service.analysis.report import (
     ApplicantSummary,
     Assumption,
+    BandThresholds,
     BudgetCheck,
-    DevicePath,
+    DeviceCheck,
     Flag,
     FlagKind,
+    MonteCarlo,
     ProspectBand,
     ProspectInput,
     ProspectReport,
-    RateScenario,
+    ReviewTime,
+    StageCost,
+    StageYears,
     SuccessProbability,
     Timeline,
     Valuation,
 )
 from service.analysis.valuation import (
+    LAUNCH_SHIFT_YEARS,
+    LOW_RATE,
+    MARGIN_RANGE,
+    OPERATING_MARGIN,
+    PEAK_SALES_RANGE,
     RAMP_YEARS,
+    TRIAL_COST_MULTIPLES,
+    TRIALS_PER_STAGE,
     YEARS_ON_MARKET,
-    StageCost,
-    cost_cash_flows,
-    launch_offset,
-    revenue_cash_flows,
+    Plan,
+    cash_flows,
     rnpv,
+    schedule,
+    sensitivity,
 )
-from service.proposals.vocabulary import SCO_MEMBER_STATES, Modality, Phase
+from service.proposals.vocabulary import SCO_MEMBER_STATES, Modality, Phase, TherapeuticArea
 
-WEAK_PTRS_BELOW = 0.05
-STRONG_PTRS_FROM = 0.25
-LAUNCH_SHARE_FLOOR = 0.70  # declared time to launch as a share of the benchmark time
-LOW_RATE = 0.08  # lower sensitivity rate: a method choice, not a published figure
+BAND_THRESHOLDS = BandThresholds(
+    version="bands-2021.2",
+    weak_ptrs_below=0.05,
+    strong_ptrs_from=0.25,
+    launch_share_floor=0.70,
+    rationale="Weak below 5%: under the oncology likelihood of approval from Phase I (5.3%), "
+    "one of the lowest published areas. Strong from 25%: above every published likelihood of "
+    "approval from Phase I (the highest, non-malignant hematology, is 23.9%), so reached only "
+    "by later-stage programmes. Launch floor 70%: a declared time to launch under 70% of the "
+    "benchmark time is rarely achieved. Method choices, not published figures.",
+)
 MILLION = 1_000_000
 
 US_BENCHMARK_CAVEAT = (
@@ -69,6 +93,8 @@ _NO_RATES = {
     Modality.diagnostic: "diagnostics",
     Modality.manufacturing: "manufacturing or supply-chain projects",
 }
+_PMA_TERMS = Terms("pma", "premarket approval", "class iii", "class 3", "implant*")
+_DE_NOVO_TERMS = Terms("de novo")
 
 
 @dataclass
@@ -77,8 +103,9 @@ class _Draft:
 
     markets: list[str]
     sco: list[str]
-    flags: list[Flag]
     caveats: list[str]
+    flags: list[Flag] = field(default_factory=list)
+    assumptions: list[Assumption] = field(default_factory=list)
     log: FigureLog = field(default_factory=FigureLog)
 
     def report(
@@ -90,23 +117,22 @@ class _Draft:
         timeline: Timeline | None = None,
         budget: BudgetCheck | None = None,
         valuation: Valuation | None = None,
-        device_path: DevicePath | None = None,
-        assumptions: list[Assumption] | None = None,
+        device: DeviceCheck | None = None,
     ) -> ProspectReport:
         figures = self.log.figures()
         caveats = [*self.caveats, *(f.caveat for f in figures if f.caveat)]
         return ProspectReport(
-            method_version=METHOD_VERSION,
             band=band,
             band_reason=band_reason,
+            band_thresholds=BAND_THRESHOLDS,
             flags=self.flags,
             success_probability=success_probability,
             timeline=timeline,
             budget=budget,
             valuation=valuation,
-            device_path=device_path,
+            device=device,
             figures=figures,
-            assumptions=assumptions or [],
+            assumptions=[*self.assumptions, *_threshold_assumptions()],
             caveats=list(dict.fromkeys(caveats)),
             target_markets=self.markets,
             sco_target_markets=self.sco,
@@ -114,55 +140,48 @@ class _Draft:
 
 
 def analyse(inp: ProspectInput) -> ProspectReport:
-    """Build the prospect report for one proposal's declared data.
+    """Build the method-2 prospect report for one proposal's declared data.
 
-    Pure: reads only the packaged reference figures; `inp.current_year` is t = 0.
+    Pure and reproducible: reads only the packaged reference figures and a fixed seed;
+    `inp.current_year` is t = 0.
     """
     markets = sorted({m.strip().upper() for m in inp.target_markets})
     sco = [m for m in markets if m in SCO_MEMBER_STATES]
-    draft = _Draft(markets, sco, challenge_flags(inp, markets), [US_BENCHMARK_CAVEAT])
-    log, flags, caveats = draft.log, draft.flags, draft.caveats
+    draft = _Draft(markets, sco, [US_BENCHMARK_CAVEAT])
     if sco:
-        caveats.append(
+        draft.caveats.append(
             f"Target markets in SCO member states ({', '.join(sco)}) have no published success "
             "rates of their own in the reference: the FDA-based figures stand in for them."
         )
 
     if inp.modality is Modality.medical_device:
-        device = _device_path(inp.keywords, log)
-        caveats.append(
-            f"The regulatory path ({device.path}) is assumed from the declared keywords. No "
-            "published phase-success rates exist for medical devices."
-        )
-        if device.concept_to_market_cost is None:
-            caveats.append(f"No published concept-to-market cost for the {device.path} path.")
-        return draft.report(
-            band=ProspectBand.expert_judgement_required,
-            band_reason="Medical devices have regulatory-path times and costs but no published "
-            "success rates: expert judgement is required instead of a probability.",
-            device_path=device,
-        )
+        return _device_report(inp, draft)
 
     if not has_published_rates(inp.modality, inp.phase):
+        _add_challenges(inp, draft, None)
         what = _NO_RATES.get(inp.modality, f"phase '{inp.phase.value}'")
-        caveats.append(f"No published success rate covers {what}.")
+        draft.caveats.append(f"No published success rate covers {what}.")
         return draft.report(
             band=ProspectBand.expert_judgement_required,
             band_reason=f"No published success rate covers {what}: expert judgement is "
             "required instead of an invented probability.",
         )
 
-    ptrs, notes = success_probability(inp.therapeutic_area, inp.modality, inp.phase, log)
-    caveats.extend(notes)
+    ptrs, indication = _success_probability(inp, draft)
+    _add_challenges(inp, draft, ptrs)
     stages = remaining_stages(inp.phase)
     if inp.phase in (Phase.discovery, Phase.preclinical):
-        flags.append(_preclinical_flag(inp.phase))
-    timeline = _timeline(inp, stages, log, flags) if stages else None
-    budget = _budget_check(inp, stages, log, flags)
-    valuation = _valuation(inp, ptrs, stages, log)
+        draft.flags.append(_preclinical_flag(inp.phase))
+    if not stages:
+        draft.caveats.append("The product is marketed: no development risk is left.")
+    timeline = _timeline(inp, stages, indication, draft) if stages else None
+    budget = _budget_check(inp, stages, draft)
+    valuation = _valuation(inp, ptrs, stages, timeline, draft)
     if valuation is None:
-        caveats.append("No expected peak sales declared: the risk-adjusted NPV is not computed.")
-    band, reason = _band(ptrs.adjusted, valuation, flags)
+        draft.caveats.append(
+            "No expected peak sales declared: the risk-adjusted NPV is not computed."
+        )
+    band, reason = _band(ptrs.ptrs, valuation, draft.flags)
     return draft.report(
         band=band,
         band_reason=reason,
@@ -170,62 +189,100 @@ def analyse(inp: ProspectInput) -> ProspectReport:
         timeline=timeline,
         budget=budget,
         valuation=valuation,
-        assumptions=_assumptions(ptrs, valuation),
     )
 
 
 def applicant_summary(report: ProspectReport) -> ApplicantSummary:
-    """The part of a report an applicant may see: band, flag messages, method and caveats.
+    """The part of a report an applicant may see: band, the range in words, flags, caveats.
 
-    No internal figure (PTRS, rNPV, cash flows, reference values) is carried over.
+    No internal figure (PTRS, rNPV, cash flows) is carried over.
     """
     return ApplicantSummary(
         method_version=report.method_version,
         band=report.band,
+        range_in_words=_range_in_words(report),
         flags=[f.message for f in report.flags],
         caveats=report.caveats,
     )
 
 
-def _device_path(keywords: tuple[str, ...], log: FigureLog) -> DevicePath:
-    costs = cost_figures()
-    lowered = [(k, k.lower()) for k in keywords]
-    pma = [k for k, low in lowered if any(t in low for t in ("pma", "class iii", "implant"))]
-    de_novo = [k for k, low in lowered if "de novo" in low]
-    if pma:
-        return DevicePath(
-            path="PMA",
-            assumed=True,
-            triggered_by=[f"keyword: {k}" for k in pma],
-            review_days_low=log.use(costs["device_pma_goal_days_low"]),
-            review_days_high=log.use(costs["device_pma_goal_days_high"]),
-            observed_days_low=log.use(costs["device_pma_observed_days_low"]),
-            observed_days_high=log.use(costs["device_pma_observed_days_high"]),
-            concept_to_market_cost=log.use(costs["device_pma_cost"]) * MILLION,
+def _range_in_words(report: ProspectReport) -> str:
+    valuation = report.valuation
+    if report.success_probability is None:
+        return (
+            "No range: no published success rate covers this project, so the committee's "
+            "experts judge its prospect."
         )
-    if de_novo:
-        days = log.use(costs["device_de_novo_review_days"])
-        return DevicePath(
-            path="De Novo",
-            assumed=True,
-            triggered_by=[f"keyword: {k}" for k in de_novo],
-            review_days_low=days,
-            review_days_high=days,
-            observed_days_low=None,
-            observed_days_high=None,
-            concept_to_market_cost=None,
-        )
-    days = log.use(costs["device_510k_review_days"])
-    return DevicePath(
-        path="510(k)",
-        assumed=True,
-        triggered_by=["no PMA, class III, implant or De Novo keyword declared"],
-        review_days_low=days,
-        review_days_high=days,
-        observed_days_low=None,
-        observed_days_high=None,
-        concept_to_market_cost=log.use(costs["device_510k_cost"]) * MILLION,
+    if valuation is None:
+        return "No value range: the proposal declares no expected peak sales."
+    mc = valuation.monte_carlo
+    if mc.p10 > 0:
+        words = "stays positive across the plausible range of the published benchmark"
+    elif mc.p90 <= 0:
+        words = "stays negative across the plausible range of the published benchmark"
+    elif mc.p50 > 0:
+        words = "is positive in the central case but could turn negative within the plausible range"
+    else:
+        words = "is negative in the central case but could turn positive within the plausible range"
+    text = f"The risk-adjusted value of the project {words}."
+    smallest = report.success_probability.chosen.smallest_n
+    if smallest is not None and smallest < _FEW_PROGRAMMES:
+        text += " The benchmark rests on few comparable programmes, so the range is wide."
+    return text
+
+
+_FEW_PROGRAMMES = 20  # below this many transitions in a cell, the summary says the range is wide
+
+
+def _success_probability(inp: ProspectInput, draft: _Draft) -> tuple[SuccessProbability, str]:
+    """The chosen row and its context, and the indication's own row (for the durations)."""
+    found = candidates(
+        area=inp.therapeutic_area,
+        modality=inp.modality,
+        detail=inp.indication_detail,
+        rare_disease=inp.rare_disease,
+        biomarker=inp.biomarker,
     )
+    draft.caveats.extend(found.notes)
+    chosen = benchmark_row(found.chosen, inp.phase, found.chosen_role, draft.log)
+    context = [benchmark_row(s, inp.phase, role, draft.log) for s, role in found.context]
+    draft.assumptions += [
+        Assumption(
+            key="benchmark_rule",
+            label="Choice of the benchmark row",
+            value=f"{chosen.label} ({found.chosen_role})",
+            unit="BIO 2021 row",
+            rationale=RULE,
+        ),
+        Assumption(
+            key="credible_interval",
+            label="Credible interval on each transition and on the PTRS",
+            value=f"{INTERVAL_LEVEL:.0%} (P10 to P90), Beta posterior, Jeffreys prior",
+            unit="probability",
+            rationale="Each published rate is k successes out of n transitions; the Beta(k + "
+            "1/2, n - k + 1/2) posterior is the standard non-informative choice and barely "
+            "moves large cells. The PTRS interval treats the transitions as independent.",
+        ),
+    ]
+    if inp.phase in (Phase.discovery, Phase.preclinical):
+        draft.caveats.append(
+            "BIO 2021 publishes no preclinical success rate: the PTRS runs from Phase I."
+        )
+    return SuccessProbability(
+        from_stage=chosen.transitions[0].stage if chosen.transitions else "marketed",
+        chosen=chosen,
+        context=context,
+        ptrs=chosen.ptrs,
+        interval=chosen.interval,
+    ), found.indication
+
+
+def _add_challenges(inp: ProspectInput, draft: _Draft, ptrs: SuccessProbability | None) -> None:
+    flags, not_assessed = challenge_flags(
+        inp, draft.markets, ptrs.chosen if ptrs is not None else None
+    )
+    draft.flags += flags
+    draft.caveats += not_assessed
 
 
 def _preclinical_flag(phase: Phase) -> Flag:
@@ -242,19 +299,45 @@ def _preclinical_flag(phase: Phase) -> Flag:
 
 
 def _timeline(
-    inp: ProspectInput, stages: tuple[Stage, ...], log: FigureLog, flags: list[Flag]
+    inp: ProspectInput, stages: tuple[Stage, ...], indication: str, draft: _Draft
 ) -> Timeline:
     rates = success_rates()
-    # BIO 2021 publishes per-phase durations for all indications only.
-    benchmark = sum(log.use(rates[("all_indications", s.years_measure)]) for s in stages)
-    area_total = rates.get((area_subject(inp.therapeutic_area), "years_phase_1_to_approval"))
-    declared = None
-    share = None
+    area = inp.therapeutic_area
+    subject = durations_subject(indication)
+    years = [
+        StageYears(
+            stage=s.name,
+            years=draft.log.use(rates[(subject, s.years_measure)]),
+            figure=rates[(subject, s.years_measure)].key,
+        )
+        for s in stages
+    ]
+    benchmark = sum(s.years for s in years)
+    area_total = None
+    if subject == "all_indications" and area is not TherapeuticArea.other:
+        total = rates.get((area.value, "years_phase_1_to_approval"))
+        area_total = draft.log.use(total) if total else None
+        draft.caveats.append(
+            "BIO 2021 per-phase durations are in the reference for all indications, oncology "
+            f"and hematology only: {area.value} uses the all-indications durations."
+        )
+    draft.assumptions.append(
+        Assumption(
+            key="phase_durations",
+            label="Phase durations",
+            value=subject,
+            unit="BIO 2021 row",
+            rationale="BIO 2021 publishes durations by disease area, not by modality: the "
+            "indication's area row is used where its per-phase durations are in the reference.",
+        )
+    )
+    declared = share = None
+    floor = BAND_THRESHOLDS.launch_share_floor
     if inp.target_launch_year is not None:
         declared = inp.target_launch_year - inp.current_year
         share = declared / benchmark
-        if share < LAUNCH_SHARE_FLOOR:
-            flags.append(
+        if share < floor:
+            draft.flags.append(
                 Flag(
                     code="launch_year_ambitious",
                     kind=FlagKind.plan,
@@ -262,8 +345,8 @@ def _timeline(
                     message="The declared launch year leaves much less time than comparable "
                     "programmes have typically needed to reach approval.",
                     detail=f"{declared} years to the declared launch against a benchmark of "
-                    f"{benchmark:.1f} years for the remaining stages ({share:.0%}, below "
-                    f"{LAUNCH_SHARE_FLOOR:.0%}).",
+                    f"{benchmark:.1f} years for the remaining stages ({subject}), {share:.0%} "
+                    f"of it, below the launch floor ({BAND_THRESHOLDS.version}).",
                     triggered_by=[
                         f"target launch year: {inp.target_launch_year}",
                         f"current year: {inp.current_year}",
@@ -271,166 +354,191 @@ def _timeline(
                 )
             )
     return Timeline(
+        durations_subject=subject,
+        stages=years,
         benchmark_years_to_approval=benchmark,
         declared_years_to_launch=declared,
         share_of_benchmark=share,
-        area_years_phase_1_to_approval=log.use(area_total) if area_total else None,
+        launch_share_floor=floor,
+        area_years_phase_1_to_approval=area_total,
     )
 
 
 def _budget_check(
-    inp: ProspectInput, stages: tuple[Stage, ...], log: FigureLog, flags: list[Flag]
+    inp: ProspectInput, stages: tuple[Stage, ...], draft: _Draft
 ) -> BudgetCheck | None:
     costs = cost_figures()
-    trials = [s for s in stages if s.trial_cost_key]
-    if not trials:
+    lines = []
+    for stage in stages:
+        if stage.trial_cost_key:
+            per_trial = draft.log.use(costs[stage.trial_cost_key]) * MILLION
+            trials = TRIALS_PER_STAGE[stage.name]
+            lines.append(
+                StageCost(
+                    stage=stage.name,
+                    trials=trials,
+                    cost_per_trial=per_trial,
+                    total=per_trial * trials,
+                )
+            )
+    if not lines:
         return None
-    floor = sum(log.use(costs[s.trial_cost_key]) for s in trials if s.trial_cost_key) * MILLION
-    names = [s.name for s in trials]
-    below = None if inp.budget_requested is None else inp.budget_requested < floor
+    total = sum(line.total for line in lines)
+    per_drug = draft.log.use(costs["rd_cost_per_new_drug_median"]) * MILLION
+    draft.assumptions.append(
+        Assumption(
+            key="trials_per_stage",
+            label="Trials per remaining phase",
+            value=", ".join(f"{line.stage}: {line.trials}" for line in lines),
+            unit="trials",
+            rationale="One trial each for Phase I and II; two for Phase III, the FDA's "
+            "customary two adequate and well-controlled trials. Each at the published median "
+            "cost per trial (Martin et al. 2017); filing and preclinical costs have no "
+            "published figure in the reference and are left out. The published cost per "
+            "approved drug, failures and capital included, is shown beside it as context.",
+        )
+    )
+    below = None if inp.budget_requested is None else inp.budget_requested < total
     if below:
-        flags.append(
+        draft.flags.append(
             Flag(
-                code="budget_below_trial_floor",
+                code="budget_below_trial_costs",
                 kind=FlagKind.plan,
-                label="Budget below the trial-cost floor",
+                label="Budget below the cost of the trials ahead",
                 message="The requested budget is below the typical cost of the clinical trials "
-                "still ahead, even counting a single trial per phase.",
-                detail=f"Budget {inp.budget_requested:,.0f} USD against {floor:,.0f} USD: one "
-                f"trial per remaining phase ({', '.join(names)}) at the median cost per trial "
-                "(Martin et al. 2017), which is a floor.",
+                "still ahead.",
+                detail=f"Budget {inp.budget_requested:,.0f} USD against {total:,.0f} USD for "
+                + ", ".join(f"{line.trials} {line.stage} trial(s)" for line in lines)
+                + " at the median cost per trial (Martin et al. 2017).",
                 triggered_by=[
                     f"budget requested: {inp.budget_requested:,.0f} USD",
-                    f"remaining trials: {', '.join(names)}",
+                    f"remaining phases: {', '.join(line.stage for line in lines)}",
                 ],
             )
         )
     return BudgetCheck(
-        remaining_trials=names,
-        trial_cost_floor=floor,
+        stages=lines,
+        remaining_trial_costs=total,
         budget_requested=inp.budget_requested,
-        below_floor=below,
+        below_trial_costs=below,
+        cost_per_approved_drug=per_drug,
     )
 
 
 def _valuation(
-    inp: ProspectInput, ptrs: SuccessProbability, stages: tuple[Stage, ...], log: FigureLog
+    inp: ProspectInput,
+    ptrs: SuccessProbability,
+    stages: tuple[Stage, ...],
+    timeline: Timeline | None,
+    draft: _Draft,
 ) -> Valuation | None:
     if inp.expected_peak_sales is None:
         return None
-    rates = success_rates()
     costs = cost_figures()
-    flows = []
-    start = 0.0
-    reach = 1.0  # probability of reaching the stage that starts at `start`
-    for stage, step in zip(stages, ptrs.steps, strict=True):
-        years = log.use(rates[("all_indications", stage.years_measure)])
-        if stage.trial_cost_key:
-            cost = log.use(costs[stage.trial_cost_key]) * MILLION
-            flows += cost_cash_flows(
-                StageCost(f"{stage.name} trial", cost, start, years, reach), inp.current_year
-            )
-        start += years
-        reach *= step.adjusted_rate
-    if stages:
-        launch_t = launch_offset(start)
-    elif inp.target_launch_year is not None and inp.target_launch_year <= inp.current_year:
-        launch_t = inp.target_launch_year - inp.current_year
-    else:
-        launch_t = 0
-    flows += revenue_cash_flows(inp.expected_peak_sales, launch_t, ptrs.adjusted, inp.current_year)
-
-    base = log.use(costs["discount_rate_base"]) / 100
-    high = log.use(costs["discount_rate_high"]) / 100
-    scenarios = [
-        RateScenario(label=label, rate=rate, rnpv=rnpv(flows, rate))
-        for label, rate in (("low", LOW_RATE), ("base", base), ("high", high))
-    ]
+    base_rate = draft.log.use(costs["discount_rate_base"]) / 100
+    high_rate = draft.log.use(costs["discount_rate_high"]) / 100
+    stage_costs = tuple(
+        TRIALS_PER_STAGE[s.name] * costs[s.trial_cost_key].value * MILLION
+        if s.trial_cost_key
+        else 0.0
+        for s in stages
+    )
+    benchmark_years = tuple(s.years for s in timeline.stages) if timeline else ()
+    benchmark_plan = Plan(
+        stages=tuple(s.name for s in stages),
+        stage_costs=stage_costs,
+        stage_years=benchmark_years,
+        launch_t=math.ceil(round(sum(benchmark_years), 6)),
+        peak_sales=inp.expected_peak_sales,
+        margin=OPERATING_MARGIN,
+        rate=base_rate,
+        current_year=inp.current_year,
+    )
+    declared_t = (
+        None if inp.target_launch_year is None else inp.target_launch_year - inp.current_year
+    )
+    plan, other = benchmark_plan, None
+    if declared_t is not None and (declared_t >= 1 or not stages):
+        # The declared launch year times the sales; the remaining stages are stretched or
+        # squeezed in proportion so that development ends when sales begin.
+        scale = declared_t / sum(benchmark_years) if stages else 1.0
+        plan = Plan(
+            stages=benchmark_plan.stages,
+            stage_costs=stage_costs,
+            stage_years=tuple(y * scale for y in benchmark_years),
+            launch_t=declared_t,
+            peak_sales=inp.expected_peak_sales,
+            margin=OPERATING_MARGIN,
+            rate=base_rate,
+            current_year=inp.current_year,
+        )
+        # A marketed product has no benchmark timeline to compare with.
+        other = benchmark_plan if stages else None
+    elif declared_t is not None:
+        draft.caveats.append(
+            "The declared launch year is not in the future although development stages remain: "
+            "the valuation follows the benchmark timeline."
+        )
+    reach = [1.0]
+    for transition in ptrs.chosen.transitions:
+        reach.append(reach[-1] * transition.rate)
+    point = np.array(reach, dtype=np.float64)
+    draws = survival_draws(ptrs.chosen.subject, len(STAGES) - len(stages))
+    sched = schedule(plan)
+    simulated = rnpv(sched, base_rate, draws)
+    p10, p50, p90 = (float(v) for v in np.quantile(simulated, [0.1, 0.5, 0.9]))
+    interval = ptrs.interval
+    _valuation_assumptions(draft, plan is not benchmark_plan)
     return Valuation(
-        base_rate=base,
-        base_rnpv=rnpv(flows, base),
-        scenarios=sorted(scenarios, key=lambda s: s.rate),
-        cash_flows=flows,
+        timing="benchmark timeline" if plan is benchmark_plan else "declared launch year",
+        launch_year=inp.current_year + plan.launch_t,
+        base_rate=base_rate,
+        operating_margin=OPERATING_MARGIN,
+        base_rnpv=float(rnpv(sched, base_rate, point)),
+        benchmark_timeline_rnpv=None
+        if other is None
+        else float(rnpv(schedule(other), base_rate, point)),
+        monte_carlo=MonteCarlo(
+            draws=DRAWS,
+            seed=SEED,
+            varies="the remaining transition rates of the chosen row, drawn from their Beta "
+            "posteriors; peak sales, timing, costs and margin stay at their base values "
+            "(the sensitivity table moves those)",
+            p10=p10,
+            p50=p50,
+            p90=p90,
+        ),
+        sensitivity=sensitivity(
+            plan, sched, point, (interval.low, interval.high) if interval else None, high_rate
+        ),
+        cash_flows=cash_flows(plan, sched, point),
     )
 
 
-def _band(ptrs: float, valuation: Valuation | None, flags: list[Flag]) -> tuple[ProspectBand, str]:
-    if ptrs < WEAK_PTRS_BELOW:
-        return ProspectBand.weak, f"PTRS {ptrs:.1%} is below {WEAK_PTRS_BELOW:.0%}."
-    if valuation is not None and valuation.base_rnpv <= 0:
-        return ProspectBand.weak, "The base-case risk-adjusted NPV is not positive."
-    holding_back = [f.code for f in flags if f.kind is not FlagKind.challenge]
-    if ptrs >= STRONG_PTRS_FROM and valuation is not None and not holding_back:
-        return (
-            ProspectBand.strong,
-            f"PTRS {ptrs:.1%} is at least {STRONG_PTRS_FROM:.0%}, the base-case rNPV is "
-            "positive and no plan or method flag is raised.",
-        )
-    reasons = []
-    if ptrs < STRONG_PTRS_FROM:
-        reasons.append(f"PTRS {ptrs:.1%} is below {STRONG_PTRS_FROM:.0%}")
-    if valuation is None:
-        reasons.append("no rNPV (no declared peak sales)")
-    if holding_back:
-        reasons.append(f"flags raised: {', '.join(holding_back)}")
-    return ProspectBand.moderate, f"Not strong: {'; '.join(reasons)}."
-
-
-def _assumptions(ptrs: SuccessProbability, valuation: Valuation | None) -> list[Assumption]:
-    assumptions = []
-    if ptrs.steps:
-        assumptions += [
-            Assumption(
-                key="modality_ratio_caps",
-                label="Modality ratio caps",
-                value=f"[{RATIO_FLOOR}, {RATIO_CEILING}]; adjusted rate <= {MAX_RATE}",
-                unit="ratio",
-                rationale="Keeps one extreme or small-count modality cell from dominating the "
-                "therapeutic-area rate.",
-            ),
-            Assumption(
-                key="phase_durations",
-                label="Phase durations",
-                value="all indications",
-                unit="years",
-                rationale="BIO 2021 publishes per-phase durations for all indications only; "
-                "area totals are shown as context.",
-            ),
-        ]
-    if valuation is None:
-        return assumptions
-    if ptrs.steps:
-        assumptions += [
-            Assumption(
-                key="stage_costs",
-                label="Development costs",
-                value="one median trial per remaining phase",
-                unit="USD",
-                rationale="Each phase's median trial cost (Martin et al. 2017) is spread evenly "
-                "over its benchmark years, starting now; filing, preclinical and manufacturing "
-                "costs have no published figure in the reference and are left out.",
-            ),
-            Assumption(
-                key="launch_timing",
-                label="Launch",
-                value="first whole year after benchmark approval",
-                unit="year",
-                rationale="Revenues follow the benchmark timeline, not the declared launch year.",
-            ),
-        ]
-    else:
-        assumptions.append(
-            Assumption(
-                key="launch_timing",
-                label="Launch",
-                value="declared launch year if past, else the current year",
-                unit="year",
-                rationale="A marketed product has no development stage left; years of sales "
-                "before the current year are history and left out.",
-            )
-        )
-    return [
-        *assumptions,
+def _valuation_assumptions(draft: _Draft, declared_timing: bool) -> None:
+    draft.assumptions += [
+        Assumption(
+            key="launch_timing",
+            label="Timing of sales",
+            value="declared launch year" if declared_timing else "benchmark timeline",
+            unit="year",
+            rationale="Sales start in the declared launch year and the remaining stages are "
+            "scaled to end then; the benchmark timeline (sales from the first whole year after "
+            "benchmark approval) is shown beside it."
+            if declared_timing
+            else "No usable declared launch year: sales start in the first whole year after "
+            "benchmark approval.",
+        ),
+        Assumption(
+            key="operating_margin",
+            label="Operating margin on sales",
+            value=OPERATING_MARGIN * 100,
+            unit="percent",
+            rationale="A method choice, not a published figure in the reference: the share of "
+            "sales left after cost of goods, selling and general costs, roughly that of "
+            "established biopharma; the sensitivity table shows "
+            f"{MARGIN_RANGE[0]:.0%} and {MARGIN_RANGE[1]:.0%}.",
+        ),
         Assumption(
             key="ramp_years",
             label="Linear ramp to peak sales",
@@ -447,18 +555,161 @@ def _assumptions(ptrs: SuccessProbability, valuation: Valuation | None) -> list[
             rationale="Sales stay flat at peak after the ramp until loss of exclusivity.",
         ),
         Assumption(
-            key="margin",
-            label="Margin on sales",
-            value="none deducted",
-            unit="share of sales",
-            rationale="No published margin is in the reference: revenues are declared sales with "
-            "no cost of goods, marketing or tax deducted, so the rNPV is an upper bound.",
+            key="monte_carlo",
+            label="Monte Carlo on the rNPV",
+            value=f"{DRAWS} draws, seed {SEED}",
+            unit="draws",
+            rationale="A fixed seed makes every report reproducible; the draws vary only what "
+            "the published n says is uncertain (the transition rates).",
         ),
         Assumption(
-            key="low_discount_rate",
-            label="Lower sensitivity discount rate",
-            value=LOW_RATE * 100,
-            unit="percent",
-            rationale="A method choice for the sensitivity range, not a published figure.",
+            key="sensitivity_ranges",
+            label="Sensitivity table ranges",
+            value=f"peak sales x{PEAK_SALES_RANGE[0]:g} / x{PEAK_SALES_RANGE[1]:g}; launch "
+            f"-/+{LAUNCH_SHIFT_YEARS} years; discount {LOW_RATE:.0%} / 15%; margin "
+            f"{MARGIN_RANGE[0]:.0%} / {MARGIN_RANGE[1]:.0%}; trial costs "
+            f"x{TRIAL_COST_MULTIPLES[0]:g} / x{TRIAL_COST_MULTIPLES[1]:g}",
+            unit="ranges",
+            rationale="Method choices spanning plausible error in the declared plan; 15% is "
+            "the published ASPE default real rate, 8% a lower bound chosen by the method.",
         ),
     ]
+
+
+def _band(ptrs: float, valuation: Valuation | None, flags: list[Flag]) -> tuple[ProspectBand, str]:
+    t = BAND_THRESHOLDS
+    if ptrs < t.weak_ptrs_below:
+        return ProspectBand.weak, f"PTRS {ptrs:.1%} is below the weak threshold ({t.version})."
+    if valuation is not None and valuation.base_rnpv <= 0:
+        return ProspectBand.weak, "The base-case risk-adjusted NPV is not positive."
+    holding_back = [f.code for f in flags if f.kind is not FlagKind.challenge]
+    robust = valuation is not None and valuation.monte_carlo.p10 > 0
+    if ptrs >= t.strong_ptrs_from and robust and not holding_back:
+        return (
+            ProspectBand.strong,
+            f"PTRS {ptrs:.1%} is at least the strong threshold ({t.version}), the rNPV is "
+            "positive across its Monte Carlo range and no plan or method flag is raised.",
+        )
+    reasons = []
+    if ptrs < t.strong_ptrs_from:
+        reasons.append(f"PTRS {ptrs:.1%} is below the strong threshold ({t.version})")
+    if valuation is None:
+        reasons.append("no rNPV (no declared peak sales)")
+    elif not robust:
+        reasons.append("the rNPV's P10 is not positive")
+    if holding_back:
+        reasons.append(f"flags raised: {', '.join(holding_back)}")
+    return ProspectBand.moderate, f"Not strong: {'; '.join(reasons)}."
+
+
+def _threshold_assumptions() -> list[Assumption]:
+    t = BAND_THRESHOLDS
+    # The reason is stated once, in the report's band_thresholds.
+    why = f"A band threshold of {t.version}; band_thresholds gives the reason."
+    return [
+        Assumption(
+            key=f"{t.version}.weak_ptrs_below",
+            label="Band threshold: weak below this PTRS",
+            value=t.weak_ptrs_below * 100,
+            unit="percent",
+            rationale=why,
+        ),
+        Assumption(
+            key=f"{t.version}.strong_ptrs_from",
+            label="Band threshold: strong from this PTRS",
+            value=t.strong_ptrs_from * 100,
+            unit="percent",
+            rationale=why,
+        ),
+        Assumption(
+            key=f"{t.version}.launch_share_floor",
+            label="Launch floor: declared time to launch as a share of the benchmark",
+            value=t.launch_share_floor * 100,
+            unit="percent",
+            rationale=why,
+        ),
+    ]
+
+
+def _device_report(inp: ProspectInput, draft: _Draft) -> ProspectReport:
+    _add_challenges(inp, draft, None)
+    costs = cost_figures()
+    log = draft.log
+    keys: tuple[str, ...]
+    pma = _PMA_TERMS.hits(inp.keywords)
+    de_novo = _DE_NOVO_TERMS.hits(inp.keywords)
+    if pma:
+        path, triggered = "PMA", pma
+        keys = (
+            "device_pma_goal_days_mdufa2_tier1",
+            "device_pma_goal_days_mdufa2_tier2",
+            "device_pma_average_days_fy2003",
+            "device_pma_average_days_fy2008",
+        )
+        cost_key: str | None = "device_pma_cost"
+    elif de_novo:
+        path, triggered = "De Novo", de_novo
+        keys, cost_key = ("device_de_novo_review_days",), None
+    else:
+        path, triggered = "510(k)", ["no PMA, class III, implant or De Novo keyword declared"]
+        keys, cost_key = ("device_510k_review_days",), "device_510k_cost"
+    review = [
+        ReviewTime(label=costs[k].label, days=log.use(costs[k]), figure=costs[k].key) for k in keys
+    ]
+    cost = log.use(costs[cost_key]) * MILLION if cost_key else None
+    below = None
+    if cost is not None and inp.budget_requested is not None:
+        below = inp.budget_requested < cost
+    if below:
+        draft.flags.append(
+            Flag(
+                code="budget_below_device_cost",
+                kind=FlagKind.plan,
+                label="Budget below the published cost to market",
+                message="The requested budget is below what comparable devices on this "
+                "regulatory path have typically cost from concept to market.",
+                detail=f"Budget {inp.budget_requested:,.0f} USD against the {path} average "
+                f"concept-to-market cost of {cost:,.0f} USD (Makower 2010, survey averages).",
+                triggered_by=[f"budget requested: {inp.budget_requested:,.0f} USD"],
+            )
+        )
+    years = None if inp.target_launch_year is None else inp.target_launch_year - inp.current_year
+    shortest = min(r.days for r in review)
+    early = None if years is None else years * 365 < shortest
+    if early:
+        draft.flags.append(
+            Flag(
+                code="launch_before_device_review",
+                kind=FlagKind.plan,
+                label="Launch year before the review could end",
+                message="The declared launch year comes sooner than the regulator's published "
+                "review time alone, before any development or submission time.",
+                detail=f"{years} years to launch against {shortest:.0f} days, the shortest "
+                f"published review time for the {path} path.",
+                triggered_by=[f"target launch year: {inp.target_launch_year}"],
+            )
+        )
+    if years is None:
+        draft.caveats.append("No launch year declared: the review-time check is not made.")
+    if cost is None:
+        draft.caveats.append(f"No published concept-to-market cost for the {path} path.")
+    draft.caveats.append(
+        f"The regulatory path ({path}) is assumed from the declared keywords. No published "
+        "phase-success rates exist for medical devices: no probability and no rNPV are given."
+    )
+    return draft.report(
+        band=ProspectBand.expert_judgement_required,
+        band_reason="Medical devices have regulatory-path times and costs but no published "
+        "success rates: expert judgement is required instead of a probability.",
+        device=DeviceCheck(
+            path=path,
+            assumed=True,
+            triggered_by=triggered,
+            review_times=review,
+            concept_to_market_cost=cost,
+            budget_requested=inp.budget_requested,
+            budget_below_cost=below,
+            declared_years_to_launch=years,
+            launch_before_review=early,
+        ),
+    )

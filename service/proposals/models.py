@@ -9,7 +9,7 @@ from sqlalchemy import JSON, BigInteger, Column, Index, Integer, String, Text, U
 from sqlmodel import Field, SQLModel
 
 from service.db import Record, UTCDateTime, created_field, id_field, utcnow
-from service.proposals.vocabulary import Modality, Phase, TherapeuticArea
+from service.proposals.vocabulary import IndicationDetail, Modality, Phase, TherapeuticArea
 from service.workflow.table import State
 
 _THIS_YEAR_MAX = 2100
@@ -40,6 +40,23 @@ class ProposalFields(SQLModel):
         sa_type=JSON,
         description="E-mails, organisation names or domains that must not review it",
     )
+    # Optional detail the prospect analysis uses to pick its published benchmark row.
+    indication_detail: IndicationDetail | None = Field(
+        default=None,
+        sa_type=String(32),
+        description="For oncology or hematology: solid tumour, hematologic cancer or non-malignant",
+    )
+    rare_disease: bool | None = Field(default=None, description="Targets a rare disease")
+    biomarker: bool | None = Field(default=None, description="Selects patients with a biomarker")
+    # Optional team data: without it, international talent is reported as not assessed.
+    team_size: int | None = Field(default=None, ge=1, le=1_000_000)
+    staff_international_experience: int | None = Field(
+        default=None,
+        ge=0,
+        le=1_000_000,
+        description="Staff with international regulatory or GMP experience",
+    )
+    overseas_sites: int | None = Field(default=None, ge=0, le=10_000)
 
     # The fields a proposal must have before it may be submitted.
     REQUIRED_FOR_SUBMIT: ClassVar[tuple[str, ...]] = (
@@ -101,6 +118,12 @@ class ProposalUpdate(_ValidatedProposalFields):
     target_markets: list[str] | None = None
     keywords: list[str] | None = None
     declared_conflicts: list[str] | None = None
+    indication_detail: IndicationDetail | None = None
+    rare_disease: bool | None = None
+    biomarker: bool | None = None
+    team_size: int | None = Field(default=None, ge=1, le=1_000_000)
+    staff_international_experience: int | None = Field(default=None, ge=0, le=1_000_000)
+    overseas_sites: int | None = Field(default=None, ge=0, le=10_000)
 
 
 class Proposal(ProposalFields, Record, table=True):

@@ -36,6 +36,18 @@ class Modality(StrEnum):
     manufacturing = "manufacturing"
 
 
+class IndicationDetail(StrEnum):
+    """Which BIO 2021 row an oncology or hematology programme belongs to.
+
+    BIO's "hematology" row is non-malignant blood disease; blood cancers are counted under
+    oncology (hematologic cancers), beside solid tumours.
+    """
+
+    solid_tumour = "solid_tumour"
+    hematologic_cancer = "hematologic_cancer"
+    non_malignant = "non_malignant"
+
+
 class Phase(StrEnum):
     discovery = "discovery"
     preclinical = "preclinical"

@@ -3,8 +3,9 @@
 import math
 from dataclasses import dataclass
 
-from service.analysis.figures import FigureLog, success_rates
-from service.analysis.report import SuccessProbability, TransitionStep
+from service.analysis.figures import FigureLog
+from service.analysis.method1.figures import success_rates
+from service.analysis.method1.report import MethodOneSuccessProbability, MethodOneTransitionStep
 from service.proposals.vocabulary import Modality, Phase, TherapeuticArea
 
 # Caps keep one extreme modality cell (often a small count) from dominating an area's rate.
@@ -98,7 +99,7 @@ def area_subject(area: TherapeuticArea) -> str:
 
 def success_probability(
     area: TherapeuticArea, modality: Modality, phase: Phase, log: FigureLog
-) -> tuple[SuccessProbability, list[str]]:
+) -> tuple[MethodOneSuccessProbability, list[str]]:
     """PTRS to approval: area transitions adjusted phase by phase by the modality ratio.
 
     The ratio is the modality's transition rate over the all-indications rate, capped to
@@ -140,7 +141,7 @@ def success_probability(
             modality_rate = min(all_rate * raw_ratio, MAX_RATE)
         ratio = min(max(raw_ratio, RATIO_FLOOR), RATIO_CEILING)
         steps.append(
-            TransitionStep(
+            MethodOneTransitionStep(
                 stage=stage.name,
                 area_rate=area_rate,
                 all_indications_rate=all_rate,
@@ -153,7 +154,7 @@ def success_probability(
             )
         )
 
-    return SuccessProbability(
+    return MethodOneSuccessProbability(
         from_stage=stages[0].name if stages else "marketed",
         area_subject=subject,
         modality_subject=reference.subject,
