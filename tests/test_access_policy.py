@@ -82,6 +82,7 @@ TABLE: list[tuple[str, str, dict[str, Any] | None, dict[str, Any]]] = [
     ("POST", P + "/attachments", {"files": {"file": ("a.csv", b"a,b\n1,2\n", "text/csv")}}, EDIT),
     ("POST", P + "/submit", None, EDIT),
     ("POST", "/admin/proposals/{proposal_id}/redrive", None, ADMIN_ONLY),
+    ("POST", "/admin/proposals/{proposal_id}/reanalyse", None, ADMIN_ONLY),
     ("GET", A, None, OWN_ASSIGNMENT),
     ("GET", A + "/review", None, OWN_ASSIGNMENT),
     # Bids close when the round starts: the proposal in review takes none, from anybody.

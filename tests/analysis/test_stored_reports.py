@@ -12,7 +12,7 @@ from service.analysis.models import ProspectReportRecord
 from service.proposals.models import ProposalVersion
 from service.proposals.vocabulary import Modality, Phase, TherapeuticArea
 from tests.conftest import Api
-from tests.reviews.staging import put_in_assignment
+from tests.factories import put_in_assignment
 
 METHOD_1 = "prospect-2021.1"
 
