@@ -16,6 +16,7 @@ from service.reviews.models import (
     MetaReview,
     Review,
     ReviewAggregate,
+    ReviewRating,
     ReviewReopening,
 )
 
@@ -39,6 +40,7 @@ __all__ = [
     "ProspectReportRecord",
     "Review",
     "ReviewAggregate",
+    "ReviewRating",
     "ReviewReopening",
     "Transition",
     "User",

@@ -453,6 +453,18 @@ def committee_readable(*, session: Session, user: User, committee_id: UUID) -> b
     return bool(_seats(session, user, committee_id))
 
 
+def committee_chaired(*, session: Session, user: User, committee_id: UUID) -> None:
+    """Admins and the committee's chairs pass; its other members 403, anyone else 404."""
+    if user.role == Role.admin:
+        return
+    seats = _seats(session, user, committee_id)
+    if MemberRole.chair in seats:
+        return
+    if seats:
+        raise Forbidden("only the committee's chairs and admins read its reviewers' signals")
+    raise NotFound(f"no committee {committee_id}")
+
+
 def require_admin(user: User) -> None:
     if user.role != Role.admin:
         raise Forbidden("only administrators may do this")

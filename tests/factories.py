@@ -205,6 +205,7 @@ def build_world(
     from service.committees.models import CommitteeCreate, CommitteeMembership, MemberRole
     from service.committees.service import create_committee
     from service.notifications.models import Webhook
+    from service.reviews.models import Review
     from service.workflow.moves import StageJob
 
     organisation = UUID(committee["organisation_id"])
@@ -284,6 +285,14 @@ def build_world(
         actor_id=None,
         context=GuardContext(reviewers_assigned=3, reviewers_needed=3),
     )
+    # The accepted reviewer has a draft: the review routes have an object to name.
+    draft_review = Review(
+        assignment_id=assignments[first].id,
+        proposal_id=proposal.id,
+        reviewer_id=assignments[first].reviewer_id,
+        proposal_version=proposal.version,
+    )
+    session.add(draft_review)
     # The last reviewer leaves the committee after accepting.
     gone = select(CommitteeMembership).where(CommitteeMembership.user_id == extra[1].id)
     for seat in session.exec(gone):
@@ -312,5 +321,6 @@ def build_world(
             "committee_id": committee["committee_id"],
             "webhook_id": str(hook.id),
             "unassigned_id": str(extra[0].id),
+            "review_id": str(draft_review.id),
         },
     )

@@ -59,6 +59,12 @@ COMMITTEE = {
 # A webhook: its organisation's applicants and admins; another organisation's never see it.
 WEBHOOK = {**{role: F for role in READ}, "owner": OK, "colleague": OK, "rival": N, "admin": OK}
 
+# A committee's reviewers' quality signals: its chairs and admins; its other members know it.
+SIGNALS = {
+    **COMMITTEE,
+    **{r: F for r in ("unassigned", "invited", "accepted", "declined")},
+}
+
 P = "/proposals/{proposal_id}"
 A = "/assignments/{assignment_id}"
 
@@ -77,6 +83,8 @@ TABLE: list[tuple[str, str, dict[str, Any] | None, dict[str, Any]]] = [
     ("GET", P + "/response", None, READ),
     ("POST", P + "/assignments/preview", None, MANAGE),
     ("GET", "/committees/{committee_id}", None, COMMITTEE),
+    ("GET", "/committees/{committee_id}/reviewers", None, SIGNALS),
+    ("PUT", "/reviews/{review_id}/rating", {"json": {"helpful": True}}, MANAGE),
     ("PATCH", "/committees/{committee_id}", {"json": {"quorum": 2}}, ADMIN_ONLY),
     ("PATCH", P, {"json": {"title": "Renamed"}}, EDIT),
     ("POST", P + "/attachments", {"files": {"file": ("a.csv", b"a,b\n1,2\n", "text/csv")}}, EDIT),

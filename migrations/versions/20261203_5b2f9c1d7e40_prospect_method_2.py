@@ -16,7 +16,9 @@ down_revision: str | None = "6e4b1a9c2d73"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_NEW_COLUMNS = (
+def _new_columns() -> tuple[sa.Column, ...]:
+    # Fresh Column objects each time: a Column belongs to one table once added.
+    return (
     sa.Column("indication_detail", sa.String(length=32), nullable=True),
     sa.Column("rare_disease", sa.Boolean(), nullable=True),
     sa.Column("biomarker", sa.Boolean(), nullable=True),
@@ -28,8 +30,8 @@ _NEW_COLUMNS = (
 
 def upgrade() -> None:
     with op.batch_alter_table("proposals") as batch:
-        for column in _NEW_COLUMNS:
-            batch.add_column(column.copy())
+        for column in _new_columns():
+            batch.add_column(column)
     # A proposal version may now hold a report per method: re-analysis under method 2 keeps the
     # stored method-1 report beside the new one.
     with op.batch_alter_table("prospect_reports") as batch:
@@ -47,5 +49,5 @@ def downgrade() -> None:
             "uq_prospect_reports_proposal_id", ["proposal_id", "proposal_version"]
         )
     with op.batch_alter_table("proposals") as batch:
-        for column in reversed(_NEW_COLUMNS):
+        for column in reversed(_new_columns()):
             batch.drop_column(column.name)

@@ -113,3 +113,13 @@ class ApplicantResponse(SQLModel, table=True):
     author_id: UUID = Field(foreign_key="users.id")
     body: str = Field(sa_type=Text)
     created_at: datetime = created_field()
+
+
+class ReviewRating(Record, table=True):
+    """A chair's word on whether a review helped the committee (chairs and admins only)."""
+
+    __tablename__ = "review_ratings"
+    __table_args__ = (UniqueConstraint("review_id", "rated_by"),)
+    review_id: UUID = Field(foreign_key="reviews.id", index=True)
+    rated_by: UUID = Field(foreign_key="users.id")
+    helpful: bool

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from service.assignment.models import AssignmentPublic, AssignmentStatus
 from service.config import get_settings
 from service.deps import CurrentUser, SessionDep
-from service.reviews import discussion, response, service
+from service.reviews import discussion, quality, response, service
 from service.reviews.schemas import (
     AssignmentDetail,
     AssignmentPage,
@@ -19,9 +19,11 @@ from service.reviews.schemas import (
     DiscussionCommentPublic,
     MetaReviewPublic,
     ProposalReviews,
+    RatingRequest,
     ReconsiderRequest,
     ResponseRound,
     ReviewDraft,
+    ReviewerQuality,
     ReviewPublic,
     TextRequest,
 )
@@ -227,3 +229,21 @@ def answer_reviews(
     answered = response.respond(session=session, user=user, proposal_id=proposal_id, body=data.body)
     session.commit()
     return answered
+
+
+@router.put("/reviews/{review_id}/rating", status_code=204)
+def rate_review(
+    session: SessionDep, user: CurrentUser, review_id: UUID, data: RatingRequest
+) -> None:
+    """A chair says whether a submitted review helped; seen by chairs and admins only."""
+    quality.rate(session=session, user=user, review_id=review_id, helpful=data.helpful)
+    session.commit()
+
+
+@router.get("/committees/{committee_id}/reviewers", response_model=list[ReviewerQuality])
+def committee_reviewers(
+    session: SessionDep, user: CurrentUser, committee_id: UUID
+) -> list[ReviewerQuality]:
+    """Each reviewer's timeliness, review length, agreement with decisions, declines and
+    ratings (the committee's chairs and admins)."""
+    return quality.reviewer_quality(session=session, user=user, committee_id=committee_id)

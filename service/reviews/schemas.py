@@ -192,3 +192,25 @@ class ResponseRound(BaseModel):
     comments: list[LabelledComment]
     response: str | None
     responded_at: datetime | None
+
+
+class RatingRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    helpful: bool
+
+
+class ReviewerQuality(BaseModel):
+    """What a chair weighs about a reviewer's work for the committee."""
+
+    reviewer_id: UUID
+    name: str
+    reviews_submitted: int
+    on_time: int
+    late: int
+    average_length: int | None = Field(description="characters of comments per review")
+    agreement_with_decision: float | None = Field(
+        description="share of decided reviews whose recommendation matched the outcome"
+    )
+    declines: int
+    rated_helpful: int
+    rated_not_helpful: int

@@ -272,3 +272,35 @@ def test_reviewers_bid_before_the_round_and_the_assignment_follows_the_bids(
     }
     assert user_id(session, conflicted) not in chosen
     assert "eager" in chosen[user_id(session, eager)]
+
+
+def test_chairs_see_each_reviewers_quality_signals_and_rate_reviews(
+    api: Api, session: Session, committee: dict, draft: dict
+) -> None:
+    from service.reviews.models import Review
+
+    staged = put_in_review(api, session, committee, draft)
+    reach_deliberation(api, session, committee, staged)  # reviewer 0 approves, 1 revises
+    chair = api.as_(committee["chair"])
+    chair(
+        "POST",
+        f"/proposals/{staged.proposal_id}/decision",
+        json={"outcome": "approved", "rationale": "Sound."},
+    )
+    first = session.exec(
+        select(Review).where(Review.reviewer_id == user_id(session, committee["reviewers"][0]))
+    ).one()
+    assert chair("PUT", f"/reviews/{first.id}/rating", json={"helpful": True}).status_code == 204
+    signals = {
+        s["name"]: s
+        for s in chair("GET", f"/committees/{committee['committee_id']}/reviewers").json()
+    }
+    assert signals["reviewer0"]["agreement_with_decision"] == 1.0
+    assert signals["reviewer1"]["agreement_with_decision"] == 0.0
+    assert signals["reviewer0"]["rated_helpful"] == 1
+    assert signals["reviewer0"]["on_time"] == 1 and signals["reviewer0"]["late"] == 0
+    assert signals["reviewer2"]["reviews_submitted"] == 0
+    as_reviewer = api.as_(committee["reviewers"][0])
+    assert (
+        as_reviewer("GET", f"/committees/{committee['committee_id']}/reviewers").status_code == 403
+    )
