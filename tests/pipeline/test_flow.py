@@ -173,3 +173,40 @@ def test_whole_flow_with_revision_loop_to_approval(
     ]
     reviewer_ids = {api.as_(r)("GET", "/me").json()["id"] for r in committee["reviewers"][:2]}
     assert reviewer_ids <= set(version_two)
+
+
+def test_a_round_with_the_applicants_response(
+    api: Api, committee: dict[str, Any], worker: Process
+) -> None:
+    applicant, chair = committee["applicant"], committee["chair"]
+    board = f"/committees/{committee['committee_id']}"
+    assert (
+        api.as_(committee["admin"])("PATCH", board, json={"applicant_response_days": 5}).status_code
+        == 200
+    )
+    proposal_id = submitted_proposal(api, applicant)
+    wait_for(lambda: state_of(api, applicant, proposal_id) == "in_review", what="in_review")
+    for reviewer in committee["reviewers"][:2]:
+        _review(api, reviewer, proposal_id, 4, "approve")
+    wait_for(
+        lambda: state_of(api, applicant, proposal_id) == "applicant_response",
+        what="the applicant's response round",
+    )
+    call = api.as_(applicant)
+    answered = call(
+        "POST", f"/proposals/{proposal_id}/response", json={"body": "Thank you; see annex B."}
+    )
+    assert answered.status_code == 200, answered.text
+    assert state_of(api, applicant, proposal_id) == "deliberation"
+    decided = api.as_(chair)(
+        "POST",
+        f"/proposals/{proposal_id}/decision",
+        json={"outcome": "approved", "rationale": "Answered well."},
+    )
+    assert decided.status_code == 200, decided.text
+    history = call("GET", f"/proposals/{proposal_id}/history").json()
+    assert [(h["to_state"], h["actor_role"]) for h in history][-3:] == [
+        ("applicant_response", "system"),
+        ("deliberation", "applicant"),
+        ("approved", "chair"),
+    ]
