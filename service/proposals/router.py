@@ -5,7 +5,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
 
 from service.auth.models import Role
@@ -23,12 +23,13 @@ from service.proposals.models import (
     TransitionPublic,
 )
 from service.proposals.workflow import Actor, State
+from service.storable import StorableInput
 
 router = APIRouter(prefix="/proposals", tags=["proposals"])
 
 
-class WithdrawRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class WithdrawRequest(StorableInput):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
     reason: str = Field(default="", max_length=2000)
 
 

@@ -400,6 +400,12 @@ def reviews_for(*, session: Session, user: User, proposal_id: UUID) -> ProposalR
         raise Forbidden(
             "reviews are for the committee; the decision endpoint has the comments for applicants"
         )
+    if proposal.committee_id is None:
+        # Not yet routed (a draft, or still in screening): no committee, no rubric, no reviews.
+        raise Conflict(
+            f"proposal {proposal.id} has not reached a committee; it has no reviews yet",
+            state=proposal.state,
+        )
     if user.role != Role.admin and not _chairs_committee_of(
         session=session, user=user, proposal=proposal
     ):
