@@ -63,6 +63,15 @@ class UnsupportedMediaType(DomainError):
     status_code = 415
 
 
+class TooManyRequests(DomainError):
+    """Refused for now; `retry_after` (seconds) says when to try again."""
+
+    status_code = 429
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail, retry_after=retry_after)
+
+
 def _body(name: str, detail: str, **extra: Any) -> dict[str, Any]:
     return {"error": name, "detail": detail, **extra}
 
@@ -76,6 +85,8 @@ def _field_name(loc: tuple[Any, ...]) -> str:
 async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, NotAuthenticated) else None
+    if isinstance(exc, TooManyRequests):
+        headers = {"Retry-After": str(exc.extra["retry_after"])}
     return JSONResponse(
         _body(type(exc).__name__, exc.detail, **exc.extra), exc.status_code, headers=headers
     )

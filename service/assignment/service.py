@@ -26,6 +26,7 @@ from service.db import utcnow
 from service.errors import Conflict, Forbidden, InvalidInput
 from service.notifications.service import Notice, notify_all
 from service.organisations.models import Organisation
+from service.outbox.service import enqueue
 from service.proposals.models import Proposal
 from service.proposals.service import Move, get_visible, move, move_all
 from service.proposals.workflow import Actor, Event, GuardContext, State
@@ -383,6 +384,16 @@ def _reinvite_previous_reviewers(
             capacity[c.reviewer_id] -= 1
         invited += len(invitations.add(proposal, chosen, None))
     return invited
+
+
+def release_for_replacement(*, session: Session, assignments: Sequence[Assignment]) -> None:
+    """Free open assignments (overdue, or of a deactivated reviewer) for another reviewer.
+
+    Each is marked replaced and its proposal's re-staffing (fill_vacancies) is queued.
+    """
+    for assignment in assignments:
+        assignment.status = AssignmentStatus.replaced
+        enqueue(session=session, task=REPLACE_TASK, proposal_id=str(assignment.proposal_id))
 
 
 def fill_vacancies(*, session: Session, proposal_id: UUID) -> int:

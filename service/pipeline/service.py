@@ -14,8 +14,8 @@ from sqlalchemy import text, tuple_, update
 from sqlmodel import Session, col, select
 
 from service.analysis.service import run_analysis
-from service.assignment.models import OPEN_STATUSES, Assignment, AssignmentStatus
-from service.assignment.service import REPLACE_TASK, staff_waiting
+from service.assignment.models import OPEN_STATUSES, Assignment
+from service.assignment.service import release_for_replacement, staff_waiting
 from service.auth.models import User
 from service.committees.models import MemberRole
 from service.committees.service import members
@@ -24,7 +24,6 @@ from service.db import utcnow
 from service.errors import Conflict, NotFound
 from service.notifications.models import DeliveryStatus, Notification
 from service.notifications.service import Notice, notify_all, queue_deliveries
-from service.outbox.service import enqueue
 from service.proposals.models import Proposal
 from service.proposals.service import StageJob, awaiting, queue_stage
 from service.proposals.workflow import State, Tag, has_tag, states_tagged
@@ -177,10 +176,8 @@ def scan_deadlines(*, session: Session) -> dict[str, int]:
             col(Assignment.status).in_(OPEN_STATUSES), col(Assignment.due_at) < now
         )
     ).all()
-    for assignment in overdue:
-        assignment.status = AssignmentStatus.replaced
-        enqueue(session=session, task=REPLACE_TASK, proposal_id=str(assignment.proposal_id))
-        done["replaced"] += 1
+    release_for_replacement(session=session, assignments=overdue)
+    done["replaced"] = len(overdue)
     done["escalated"] = _escalate_deliberations(session, now)
     done["notifications_requeued"] = _requeue_stuck_notifications(session, now)
     session.flush()

@@ -15,11 +15,14 @@ from service.proposals.models import Proposal
 from tests.conftest import Api
 from tests.reviews.staging import put_in_review, user_id
 
+NEW_PASSWORD = "violet harbour lantern 42"
+
 
 def add_user(api: Api, admin: str, email: str, role: str) -> str:
-    body = {"email": email, "full_name": "New", "role": role, "password": "password-123"}
+    body = {"email": email, "full_name": "New", "role": role, "password": NEW_PASSWORD}
     response = api.as_(admin)("POST", "/users", json=body)
     assert response.status_code == 201, response.text
+    api.login(email, NEW_PASSWORD)  # its token is kept for the calls made as this user
     return str(response.json()["id"])
 
 
