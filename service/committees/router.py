@@ -1,11 +1,11 @@
 """Committees, created, edited and listed by administrators, read by their chairs too."""
 
-import logging
 from uuid import UUID
 
 from fastapi import APIRouter
 from sqlmodel import select
 
+from service.auth import audit
 from service.committees import service
 from service.committees.models import (
     Committee,
@@ -17,14 +17,24 @@ from service.deps import AdminUser, CurrentUser, SessionDep
 from service.reviews.service import recheck_quorum
 
 router = APIRouter(tags=["committees"])
-log = logging.getLogger(__name__)
 
 
 @router.post("/committees", response_model=CommitteePublic, status_code=201)
-def create_committee(session: SessionDep, _: AdminUser, data: CommitteeCreate) -> CommitteePublic:
+def create_committee(
+    session: SessionDep, admin: AdminUser, data: CommitteeCreate
+) -> CommitteePublic:
     committee = service.create_committee(session=session, data=data)
+    public = service.to_public(session=session, committee=committee)
+    audit.record(
+        session=session,
+        actor=admin,
+        action="committee.create",
+        target_type="committee",
+        target_id=committee.id,
+        after=public.model_dump(mode="json"),
+    )
     session.commit()
-    return service.to_public(session=session, committee=committee)
+    return public
 
 
 @router.get("/committees", response_model=list[CommitteePublic])
@@ -45,16 +55,24 @@ def edit_committee(
     session: SessionDep, admin: AdminUser, committee_id: UUID, data: CommitteeUpdate
 ) -> CommitteePublic:
     """Change the fields sent; `chair_ids` or `reviewer_ids` sent replace that whole list."""
+    current = service.get_committee(session=session, user=admin, committee_id=committee_id)
+    before = service.to_public(session=session, committee=current).model_dump(mode="json")
     committee, changed = service.update_committee(
         session=session, committee_id=committee_id, data=data
     )
     if "quorum" in changed:
         recheck_quorum(session=session, committee_id=committee.id)
-    session.commit()
+    public = service.to_public(session=session, committee=committee)
     if changed:
-        # There is no audit table: this line is the record of who changed what. A warning, as
-        # for re-drives, so that it shows under the default logging configuration.
-        log.warning(
-            "admin %s (%s) edited committee %s: %s", admin.id, admin.email, committee.id, changed
+        after = public.model_dump(mode="json")
+        audit.record(
+            session=session,
+            actor=admin,
+            action="committee.update",
+            target_type="committee",
+            target_id=committee.id,
+            before={name: before[name] for name in changed},
+            after={name: after[name] for name in changed},
         )
-    return service.to_public(session=session, committee=committee)
+    session.commit()
+    return public
