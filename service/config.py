@@ -103,6 +103,15 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _no_private_webhooks_in_production(self) -> "Settings":
+        if self.environment == "production" and self.webhook_allow_private:
+            raise ValueError(
+                "WEBHOOK_ALLOW_PRIVATE=true is refused in production: webhooks would reach the "
+                "internal network (database, broker, cloud metadata)"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> "Settings":
         if self.environment != "development" and (
             self.secret_key in _PLACEHOLDER_SECRETS or len(self.secret_key) < 32
