@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     password_hash_wait_seconds: float = Field(default=10.0, gt=0)
     attachments_dir: Path = Path("var/attachments")
     attachment_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
+    # Storage limits (see README, Security): what one proposal, one organisation may hold.
+    attachments_per_proposal_max: int = Field(default=50, ge=1)
+    attachments_per_organisation_max: int = Field(default=2000, ge=1)
+    webhooks_per_organisation_max: int = Field(default=10, ge=1)
     public_url: str = "http://127.0.0.1:8000"
     # Pagination defaults for every list endpoint.
     page_size_default: int = Field(default=50, ge=1)

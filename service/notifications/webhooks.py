@@ -13,12 +13,13 @@ from uuid import UUID
 
 from fastapi import APIRouter
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from service.auth.models import Role, User
 from service.config import get_settings
 from service.deps import CurrentUser, SessionDep
-from service.errors import Forbidden, InvalidInput, NotFound
+from service.errors import Conflict, Forbidden, InvalidInput, NotFound
 from service.notifications.models import Webhook
 from service.notifications.targets import WebhookTargetRefused, check_webhook_target
 
@@ -83,6 +84,16 @@ def register_webhook(*, session: Session, user: User, data: WebhookCreate) -> We
     """Register a webhook for the applicant's own organisation, with a new signing secret."""
     if user.role != Role.applicant or user.organisation_id is None:
         raise Forbidden("only applicants register webhooks, for their own organisation")
+    limit = get_settings().webhooks_per_organisation_max
+    registered = session.exec(
+        select(func.count())
+        .select_from(Webhook)
+        .where(Webhook.organisation_id == user.organisation_id, col(Webhook.active))
+    ).one()
+    if registered >= limit:
+        raise Conflict(
+            f"the organisation has its limit of {limit} webhooks; delete one first", limit=limit
+        )
     url = str(data.url)
     try:
         check_webhook_target(url, get_settings())
