@@ -94,6 +94,16 @@ class Settings(BaseSettings):
     # When set, the API's /metrics wants `Authorization: Bearer <token>` (Prometheus:
     # `authorization: {credentials: ...}`); unset, it is open for a private monitoring network.
     metrics_token: SecretStr | None = None
+    # In production /metrics without METRICS_TOKEN is closed unless this says the monitoring
+    # network is private enough to leave it open.
+    metrics_public: bool = False
+    # /docs and /openapi.json: served outside production; in production only when true.
+    api_docs: bool | None = None
+
+    @property
+    def api_docs_enabled(self) -> bool:
+        return self.api_docs if self.api_docs is not None else self.environment != "production"
+
     # `committee worker` serves its task metrics for Prometheus on this port (0: not served).
     worker_metrics_port: int = Field(default=0, ge=0, le=65535)
 
