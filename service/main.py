@@ -17,6 +17,7 @@ from service.db import get_engine
 from service.errors import install_error_handlers
 from service.notifications.webhooks import router as webhooks_router
 from service.organisations.router import router as organisations_router
+from service.proposals.attachments import UploadSizeLimit
 from service.proposals.router import router as proposals_router
 from service.reviews.router import router as reviews_router
 from service.security_headers import SecurityHeaders, install_api_docs
@@ -67,6 +68,7 @@ def create_app() -> FastAPI:
     app.include_router(metrics_router)
     app.add_middleware(RequestMetrics)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(UploadSizeLimit)
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> dict[str, str]:

@@ -14,6 +14,8 @@ from uuid import UUID
 
 from sqlalchemy import event, func
 from sqlmodel import Session, col, select
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.auth.models import User
 from service.config import get_settings
@@ -232,3 +234,50 @@ def get(*, session: Session, user: User, proposal_id: UUID, attachment_id: UUID)
     if attachment is None or attachment.proposal_id != proposal_id:
         raise NotFound(f"attachment {attachment_id} not found")
     return attachment
+
+
+# Room for the multipart framing around the file (boundaries, part headers).
+_MULTIPART_ALLOWANCE = 64 * 1024
+
+
+class UploadSizeLimit:
+    """ASGI middleware: an upload's body is refused (413) as soon as it passes the limit.
+
+    The multipart parser spools a whole upload before the route sees it; without this, a
+    huge upload would be written out in full before `add` refused it. A declared
+    Content-Length past the limit is refused before anything is read.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not (
+            scope["type"] == "http"
+            and scope["method"] == "POST"
+            and scope["path"].endswith("/attachments")
+        ):
+            await self.app(scope, receive, send)
+            return
+        limit = get_settings().attachment_max_bytes
+        allowed = limit + _MULTIPART_ALLOWANCE
+        too_large = HTTPException(413, f"file: larger than the limit of {limit} bytes")
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > allowed:
+            # Answered by the route's error handling below: one error shape everywhere.
+            async def refuse() -> Message:
+                raise too_large
+
+            await self.app(scope, refuse, send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > allowed:
+                raise too_large
+            return message
+
+        await self.app(scope, counted, send)
