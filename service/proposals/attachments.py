@@ -215,11 +215,13 @@ def _keep_placed(session: Any) -> None:
     session.info.pop(_PLACED, None)
 
 
-@event.listens_for(Session, "after_rollback")
-def _remove_placed(session: Any) -> None:
-    # Files this transaction placed on disk, now without the rows that named them.
-    for path in session.info.pop(_PLACED, []):
-        path.unlink(missing_ok=True)
+@event.listens_for(Session, "after_transaction_end")
+def _remove_placed(session: Any, transaction: Any) -> None:
+    # The outermost transaction ended without a commit (rolled back, or the session closed):
+    # the files it placed on disk have no rows naming them.
+    if transaction.parent is None:
+        for path in session.info.pop(_PLACED, []):
+            path.unlink(missing_ok=True)
 
 
 def list_for(*, session: Session, user: User, proposal_id: UUID) -> list[Attachment]:

@@ -150,3 +150,26 @@ def test_a_right_to_left_override_cannot_hide_the_real_extension(
 ) -> None:
     response = _upload(api, committee["applicant"], draft["id"], "invoice\u202efdp.exe", PDF)
     assert response.status_code == 415
+
+
+def test_a_file_of_a_session_closed_without_commit_is_removed(
+    committee: dict, draft: dict, db: None
+) -> None:
+    from sqlmodel import Session as DbSession
+    from sqlmodel import select
+
+    from service.db import get_engine
+
+    with DbSession(get_engine(), expire_on_commit=False) as session:
+        applicant = session.exec(select(User).where(User.email == committee["applicant"])).one()
+        attachment = attachments.add(
+            session=session,
+            user=applicant,
+            proposal_id=UUID(draft["id"]),
+            filename="plan.pdf",
+            stream=io.BytesIO(PDF + b"closed"),
+        )
+        path = blob_path(attachment.sha256)
+        assert path.exists()
+    # The request failed after the file was placed: its session closes without a commit.
+    assert not path.exists()
