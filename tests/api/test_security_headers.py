@@ -92,3 +92,14 @@ def test_production_metrics_need_a_token_or_an_explicit_opt_out(
     get_settings.cache_clear()
     with _app_client() as app:
         assert app.get("/metrics").status_code == 200
+
+
+def test_the_schema_describes_uploads_as_files_and_declares_errors(client: Any) -> None:
+    schema = client.get("/openapi.json").json()
+    upload = schema["paths"]["/api/v1/proposals/{proposal_id}/attachments"]["post"]
+    body = upload["requestBody"]["content"]["multipart/form-data"]["schema"]["$ref"]
+    model = schema["components"]["schemas"][body.rsplit("/", 1)[1]]
+    assert model["properties"]["file"]["format"] == "binary"
+    assert {"401", "403", "404", "409", "413", "415", "422"} <= upload["responses"].keys()
+    login = schema["paths"]["/api/v1/auth/token"]["post"]["responses"]
+    assert {"401", "429"} <= login.keys()
