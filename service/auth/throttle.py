@@ -21,7 +21,9 @@ _table = LoginThrottle.__table__  # type: ignore[attr-defined]
 
 
 def account_key(email: str) -> str:
-    return f"account:{email.strip().lower()}"
+    # No e-mail address is longer than 254 characters: a longer "e-mail" still counts, under
+    # its first 254, and fits the key column.
+    return f"account:{email.strip().lower()[:254]}"
 
 
 def client_key(address: str) -> str:

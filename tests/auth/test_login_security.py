@@ -219,3 +219,7 @@ def test_tokens_last_an_hour_by_default(client: Any, committee: dict) -> None:
     token = _log_in(client, committee["chair"]).json()["access_token"]
     claims = jwt.decode(token, get_settings().secret_key, algorithms=["HS256"])
     assert claims["exp"] - claims["iat"] == 60 * 60
+
+
+def test_an_absurdly_long_username_is_just_a_failed_log_in(client: Any, committee: dict) -> None:
+    assert _log_in(client, "x" * 5000, "wrong-password").status_code == 401
