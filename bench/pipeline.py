@@ -134,10 +134,17 @@ def _seed_and_submit(n: int) -> tuple[float, float]:
             )
             for i in range(250)
         ]
-        session.add_all(applicants + reviewers)
+        admin = User(
+            email="admin@bench.example",
+            full_name="Bench admin",
+            role=Role.admin,
+            password_hash=password,
+        )
+        session.add_all([*applicants, *reviewers, admin])
         session.flush()
         create_committee(
             session=session,
+            admin=admin,
             data=CommitteeCreate(
                 name="Bench committee",
                 therapeutic_areas=list(TherapeuticArea),

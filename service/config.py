@@ -22,9 +22,30 @@ class Settings(BaseSettings):
     # The zero-setup broker: kombu's filesystem transport keeps messages in this folder.
     broker_folder: Path = Path("var/broker")
     secret_key: str = "development-only-secret-key"
-    access_token_minutes: int = Field(default=12 * 60, ge=1)
+    # A token names a server-side session that logout, a password change or deactivation
+    # revokes at once; this bounds how long a token that leaked stays usable.
+    access_token_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    # Log-in throttling (see README, Security): failures are counted per account and per
+    # client address over a window; past the limit, log-ins wait a delay that doubles with
+    # each further failure, up to LOGIN_LOCKOUT_MAX_SECONDS (short, so an attacker cannot
+    # keep a person out of their account for long).
+    login_failure_window_seconds: int = Field(default=15 * 60, ge=1)
+    login_account_max_failures: int = Field(default=5, ge=1)
+    login_client_max_failures: int = Field(default=20, ge=1)
+    login_lockout_max_seconds: int = Field(default=5 * 60, ge=1)
+    password_min_length: int = Field(default=10, ge=8, le=128)
+    # How long the single-use links of an invitation and of a password reset stay valid.
+    invitation_hours: int = Field(default=72, ge=1)
+    password_reset_minutes: int = Field(default=30, ge=1)
+    # Concurrent argon2 runs per process (64 MiB each); more wait, up to the seconds below.
+    password_hash_concurrency: int = Field(default=2, ge=1)
+    password_hash_wait_seconds: float = Field(default=10.0, gt=0)
     attachments_dir: Path = Path("var/attachments")
     attachment_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
+    # Storage limits (see README, Security): what one proposal, one organisation may hold.
+    attachments_per_proposal_max: int = Field(default=50, ge=1)
+    attachments_per_organisation_max: int = Field(default=2000, ge=1)
+    webhooks_per_organisation_max: int = Field(default=10, ge=1)
     public_url: str = "http://127.0.0.1:8000"
     # Pagination defaults for every list endpoint.
     page_size_default: int = Field(default=50, ge=1)
@@ -80,6 +101,16 @@ class Settings(BaseSettings):
     # When set, the API's /metrics wants `Authorization: Bearer <token>` (Prometheus:
     # `authorization: {credentials: ...}`); unset, it is open for a private monitoring network.
     metrics_token: SecretStr | None = None
+    # In production /metrics without METRICS_TOKEN is closed unless this says the monitoring
+    # network is private enough to leave it open.
+    metrics_public: bool = False
+    # /docs and /openapi.json: served outside production; in production only when true.
+    api_docs: bool | None = None
+
+    @property
+    def api_docs_enabled(self) -> bool:
+        return self.api_docs if self.api_docs is not None else self.environment != "production"
+
     # `committee worker` serves its task metrics for Prometheus on this port (0: not served).
     worker_metrics_port: int = Field(default=0, ge=0, le=65535)
 
@@ -89,6 +120,15 @@ class Settings(BaseSettings):
             raise ValueError(
                 "BROKER_VISIBILITY_TIMEOUT_SECONDS must exceed TASK_TIME_LIMIT_SECONDS, or a "
                 "running task would be delivered to a second worker"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _no_private_webhooks_in_production(self) -> "Settings":
+        if self.environment == "production" and self.webhook_allow_private:
+            raise ValueError(
+                "WEBHOOK_ALLOW_PRIVATE=true is refused in production: webhooks would reach the "
+                "internal network (database, broker, cloud metadata)"
             )
         return self
 

@@ -8,7 +8,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 
 from service.auth.models import Role, User
-from service.auth.security import read_token
+from service.auth.service import SignedIn, user_for_token
 from service.db import get_engine
 from service.errors import Forbidden, NotAuthenticated
 
@@ -24,12 +24,17 @@ def get_session() -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def get_current_user(session: SessionDep, token: Annotated[str | None, Depends(_bearer)]) -> User:
-    user_id = read_token(token) if token else None
-    user = session.get(User, user_id) if user_id else None
-    if user is None or not user.is_active:
+def get_signed_in(session: SessionDep, token: Annotated[str | None, Depends(_bearer)]) -> SignedIn:
+    if not token:
         raise NotAuthenticated("a valid bearer token is required")
-    return user
+    return user_for_token(session=session, token=token)
+
+
+SignedInDep = Annotated[SignedIn, Depends(get_signed_in)]
+
+
+def get_current_user(signed_in: SignedInDep) -> User:
+    return signed_in.user
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

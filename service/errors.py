@@ -69,6 +69,15 @@ class UnsupportedMediaType(DomainError):
     status_code = 415
 
 
+class TooManyRequests(DomainError):
+    """Refused for now; `retry_after` (seconds) says when to try again."""
+
+    status_code = 429
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail, retry_after=retry_after)
+
+
 def _body(name: str, detail: str, **extra: Any) -> dict[str, Any]:
     return {"error": name, "detail": detail, **extra}
 
@@ -82,6 +91,8 @@ def _field_name(loc: tuple[Any, ...]) -> str:
 async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, NotAuthenticated) else None
+    if isinstance(exc, TooManyRequests):
+        headers = {"Retry-After": str(exc.extra["retry_after"])}
     return JSONResponse(
         _body(type(exc).__name__, exc.detail, **exc.extra), exc.status_code, headers=headers
     )
@@ -153,7 +164,7 @@ class ErrorBody(BaseModel):
 
 
 def _document_errors(app: FastAPI) -> None:
-    """Make the OpenAPI schema promise ErrorBody for 422, as the handlers answer.
+    """Make the OpenAPI schema promise ErrorBody for every error answer, as the handlers do.
 
     FastAPI documents its own validation error shape for every operation with a body or
     parameters; clients generated from the schema would otherwise misread our 422s.
@@ -171,16 +182,42 @@ def _document_errors(app: FastAPI) -> None:
         models["ErrorBody"] = body
         for name in ("HTTPValidationError", "ValidationError"):
             models.pop(name, None)
+        for model in models.values():
+            for field in model.get("properties", {}).values():
+                # FastAPI marks an upload by its media type only (OpenAPI 3.1); generated
+                # clients (openapi-python-client) send a file only for `format: binary`.
+                if field.get("contentMediaType") == "application/octet-stream":
+                    field["format"] = "binary"
         content = {"application/json": {"schema": {"$ref": ref.format(model="ErrorBody")}}}
-        for operations in schema.get("paths", {}).values():
-            for operation in operations.values():
-                responses = operation.get("responses", {})
+        for path, operations in schema.get("paths", {}).items():
+            for method, operation in operations.items():
+                responses = operation.setdefault("responses", {})
                 if "422" in responses:
                     responses["422"] = {"description": "Invalid input", "content": content}
+                for status, description in _error_statuses(path, method, operation).items():
+                    responses.setdefault(status, {"description": description, "content": content})
         app.openapi_schema = schema
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _error_statuses(path: str, method: str, operation: dict[str, Any]) -> dict[str, str]:
+    """The error answers an operation can give, judged from its shape, for its schema entry."""
+    statuses = {}
+    body = operation.get("requestBody", {}).get("content", {})
+    if body:
+        statuses["400"] = "The body cannot be parsed (not JSON, not multipart)"
+    if operation.get("security"):
+        statuses["401"] = "No valid bearer token"
+        statuses["403"] = "The caller's role may not do this"
+    if "{" in path:
+        statuses["404"] = "Not found, or not visible to the caller"
+    if method != "get" or "{" in path:
+        statuses["409"] = "Conflicts with the current state"
+    if body or operation.get("parameters"):
+        statuses["422"] = "Invalid input"
+    return statuses
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -12,26 +12,35 @@ from service.analysis.router import router as analysis_router
 from service.assignment.router import router as assignment_router
 from service.auth.router import router as auth_router
 from service.committees.router import router as committees_router
+from service.config import get_settings
 from service.db import get_engine
 from service.errors import install_error_handlers
 from service.jobs import broker_problem
 from service.notifications.webhooks import router as webhooks_router
 from service.organisations.router import router as organisations_router
+from service.proposals.attachments import UploadSizeLimit
 from service.proposals.router import router as proposals_router
 from service.reviews.router import router as reviews_router
+from service.security_headers import SecurityHeaders, install_api_docs
 
 API_PREFIX = "/api/v1"
 
 
 def create_app() -> FastAPI:
+    docs = get_settings().api_docs_enabled
     app = FastAPI(
         title="Expert committee review service",
         version="0.1.0",
         description="Biomedical project proposals: screening, development-prospect analysis, "
         "reviewer assignment, committee review and decision.",
-        docs_url="/docs",
+        # Our own /docs page (install_api_docs): FastAPI's loads Swagger UI from a CDN.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if docs else None,
     )
     install_error_handlers(app)
+    if docs:
+        install_api_docs(app)
     api = APIRouter(prefix=API_PREFIX)
     for router in (
         auth_router,
@@ -48,6 +57,8 @@ def create_app() -> FastAPI:
     app.include_router(api)
     app.include_router(metrics_router)
     app.add_middleware(RequestMetrics)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(UploadSizeLimit)
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> dict[str, str]:

@@ -2,7 +2,14 @@
 
 from service.analysis.models import ProspectReportRecord
 from service.assignment.models import Assignment, BidRecord, ConflictRecord
-from service.auth.models import User
+from service.auth.models import (
+    AuditEntry,
+    AuthSession,
+    Invitation,
+    LoginThrottle,
+    PasswordReset,
+    User,
+)
 from service.committees.models import Committee, CommitteeMembership
 from service.idempotency import IdempotencyKey
 from service.notifications.models import Notification, Webhook
@@ -24,6 +31,8 @@ __all__ = [
     "ApplicantResponse",
     "Assignment",
     "Attachment",
+    "AuditEntry",
+    "AuthSession",
     "BidRecord",
     "Committee",
     "CommitteeMembership",
@@ -31,10 +40,13 @@ __all__ = [
     "Decision",
     "DiscussionComment",
     "IdempotencyKey",
+    "Invitation",
+    "LoginThrottle",
     "MetaReview",
     "Notification",
     "Organisation",
     "OutboxMessage",
+    "PasswordReset",
     "Proposal",
     "ProposalVersion",
     "ProspectReportRecord",

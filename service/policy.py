@@ -190,6 +190,7 @@ def chair_in_conflict(*, session: Session, chair: User, proposal: Proposal) -> b
             expertise="",
             areas=(),
             capacity_remaining=0,
+            declared_conflicts=tuple(c.lower() for c in chair.standing_conflicts),
             organisation_name=chair_organisation.name if chair_organisation else None,
         ),
     )

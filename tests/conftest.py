@@ -204,6 +204,7 @@ def committee(session: Any, api: Api) -> dict[str, Any]:
     rival = user("applicant@other.example", Role.applicant, other)
     board = create_committee(
         session=session,
+        admin=admin,
         data=CommitteeCreate(
             name="Biomedicine",
             therapeutic_areas=list(TherapeuticArea),

@@ -223,8 +223,10 @@ def build_world(
         CommitteeMembership(committee_id=board, user_id=r.id, role=MemberRole.reviewer)
         for r in extra
     )
+    admin = session.exec(select(User).where(User.email == committee["admin"])).one()
     create_committee(
         session=session,
+        admin=admin,
         data=CommitteeCreate(
             name="Other committee", therapeutic_areas=["oncology"], chair_ids=[other_chair.id]
         ),

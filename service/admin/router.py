@@ -13,7 +13,7 @@ from service.admin.models import QueueView, RedriveResult
 from service.admin.service import queue_view, redrive_stage
 from service.config import get_settings
 from service.deps import AdminUser, SessionDep
-from service.errors import NotAuthenticated
+from service.errors import Forbidden, NotAuthenticated
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +50,15 @@ metrics_router = APIRouter(tags=["operations"])
 def metrics(authorization: Annotated[str | None, Header()] = None) -> Response:
     """Prometheus scrape: API request metrics and the queue view's gauges.
 
-    With METRICS_TOKEN set, only a scraper sending it as a bearer token may read them.
+    With METRICS_TOKEN set, only a scraper sending it as a bearer token may read them; in
+    production without it, only if METRICS_PUBLIC is true.
     """
-    token = get_settings().metrics_token
+    settings = get_settings()
+    token = settings.metrics_token
+    if token is None and settings.environment == "production" and not settings.metrics_public:
+        raise Forbidden(
+            "/metrics is closed: set METRICS_TOKEN, or METRICS_PUBLIC=true to leave it open"
+        )
     if token is not None:
         expected = f"Bearer {token.get_secret_value()}".encode()
         if not hmac.compare_digest((authorization or "").encode(), expected):

@@ -15,7 +15,9 @@ from sqlmodel import Session, col, select
 from service.assignment.models import OPEN_STATUSES, Assignment, AssignmentStatus, ClosedReason
 from service.auth.models import User
 from service.db import utcnow
+from service.jobs import Job
 from service.notifications.service import Notice, notify_all
+from service.outbox.service import enqueue_all
 from service.proposals.models import Proposal
 
 _TOLD = {
@@ -79,5 +81,30 @@ def close_open_assignments(
             )
             for a in closed
         ],
+    )
+    return closed
+
+
+def release_reviewer(
+    *,
+    session: Session,
+    reviewer_id: UUID,
+    reason: ClosedReason,
+    proposal_ids: Sequence[UUID] | None = None,
+) -> list[Assignment]:
+    """Close the reviewer's open assignments (on `proposal_ids`, or all) and staff them again.
+
+    For a reviewer who leaves a committee or is deactivated: each proposal it leaves still
+    being staffed or reviewed gets a replacement job.
+    """
+    if proposal_ids is not None and not proposal_ids:
+        return []
+    closed = close_open_assignments(
+        session=session, reason=reason, proposal_ids=proposal_ids or (), reviewer_id=reviewer_id
+    )
+    enqueue_all(
+        session=session,
+        task=Job.replace_reviewers,
+        payloads=[{"proposal_id": str(i)} for i in sorted({a.proposal_id for a in closed})],
     )
     return closed

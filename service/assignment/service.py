@@ -7,7 +7,7 @@ by hand; declines and overdue reviews get a replacement with the current loads.
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -72,6 +72,7 @@ class Staffing:
 
 def _reviewers(session: Session, committee: Committee) -> list[ReviewerProfile]:
     users = members(session=session, committee_id=committee.id, seat=MemberRole.reviewer)
+    today = utcnow().date()
     ids = [u.id for u in users]
     loads = dict(
         session.exec(
@@ -88,12 +89,23 @@ def _reviewers(session: Session, committee: Committee) -> list[ReviewerProfile]:
             organisation_id=u.organisation_id,
             expertise=" ".join([*u.expertise_keywords, u.expertise_profile]),
             areas=tuple(committee.therapeutic_areas),
-            capacity_remaining=max(u.capacity - loads.get(u.id, 0), 0),
+            # Away today: no new invitation (its capacity counts as used up).
+            capacity_remaining=0 if _away(u, today) else max(u.capacity - loads.get(u.id, 0), 0),
             organisation_name=names.get(u.organisation_id) if u.organisation_id else None,
             open_reviews=loads.get(u.id, 0),
+            # The reviewer's standing conflicts: hard constraints, like declared ones.
+            declared_conflicts=tuple(c.lower() for c in u.standing_conflicts),
         )
         for u in users
     ]
+
+
+def _away(user: User, today: date) -> bool:
+    """Whether today falls in one of the reviewer's declared unavailable periods."""
+    return any(
+        date.fromisoformat(str(p["start"])) <= today <= date.fromisoformat(str(p["end"]))
+        for p in user.unavailable_periods
+    )
 
 
 def _organisation_names(session: Session, ids: Iterable[UUID]) -> dict[UUID, str]:

@@ -1,13 +1,13 @@
 """Committees: creation and edits by admins, membership look-ups for authorization and routing."""
 
-from typing import Any
 from uuid import UUID
 
 from sqlmodel import Session, col, func, select
 
 from service import policy
-from service.assignment.closing import close_open_assignments
+from service.assignment.closing import release_reviewer
 from service.assignment.models import ClosedReason
+from service.auth import audit
 from service.auth.models import Role, User
 from service.committees.models import (
     Committee,
@@ -32,8 +32,8 @@ _SEAT_HOLDERS = {
 }
 
 
-def create_committee(*, session: Session, data: CommitteeCreate) -> Committee:
-    """Create a committee with its chairs and reviewers (checked to hold those roles)."""
+def create_committee(*, session: Session, admin: User, data: CommitteeCreate) -> Committee:
+    """Create a committee with its chairs and reviewers (checked to hold those roles); audited."""
     _check_name_free(session, data.name)
     seats = _seats(session, chair_ids=data.chair_ids, reviewer_ids=data.reviewer_ids)
     committee = Committee.model_validate(
@@ -42,6 +42,14 @@ def create_committee(*, session: Session, data: CommitteeCreate) -> Committee:
     session.add(committee)
     session.flush()
     _seat(session, committee=committee, seats=seats)
+    audit.record(
+        session=session,
+        actor=admin,
+        action="committee.create",
+        target_type="committee",
+        target_id=committee.id,
+        after=to_public(session=session, committee=committee).model_dump(mode="json"),
+    )
     return committee
 
 
@@ -56,17 +64,18 @@ def get_committee(*, session: Session, user: User, committee_id: UUID) -> Commit
 
 
 def update_committee(
-    *, session: Session, committee_id: UUID, data: CommitteeUpdate
-) -> tuple[Committee, dict[str, Any]]:
+    *, session: Session, admin: User, committee_id: UUID, data: CommitteeUpdate
+) -> Committee:
     """Change the fields sent, checked as at creation; a seat list sent replaces that list.
 
     Seats dropped are only deleted membership rows: the former member's assignments and
     reviews stay, and proposals already routed keep their committee whatever the areas become.
-    Returns the committee and what changed (field -> new value), for the audit line.
+    What changed goes into the audit log, before and after.
     """
     committee = session.get(Committee, committee_id)
     if committee is None:
         raise NotFound(f"no committee {committee_id}")
+    before_all = to_public(session=session, committee=committee).model_dump(mode="json")
     changes = data.model_dump(exclude_unset=True, mode="json")
     for name, value in changes.items():
         if value is None:
@@ -107,7 +116,18 @@ def update_committee(
     session.flush()
     if "quorum" in changed:
         _recheck_quorum(session=session, committee_id=committee.id)
-    return committee, changed
+    if changed:
+        after = to_public(session=session, committee=committee).model_dump(mode="json")
+        audit.record(
+            session=session,
+            actor=admin,
+            action="committee.update",
+            target_type="committee",
+            target_id=committee.id,
+            before={name: before_all[name] for name in changed},
+            after={name: after[name] for name in changed},
+        )
+    return committee
 
 
 def _recheck_quorum(*, session: Session, committee_id: UUID) -> None:
@@ -194,18 +214,11 @@ def _release_reviewer(session: Session, *, committee_id: UUID, reviewer_id: UUID
             col(Proposal.state).in_((State.assignment, State.in_review)),
         )
     ).all()
-    if not staffing:
-        return
-    closed = close_open_assignments(
+    release_reviewer(
         session=session,
+        reviewer_id=reviewer_id,
         reason=ClosedReason.reviewer_removed,
         proposal_ids=staffing,
-        reviewer_id=reviewer_id,
-    )
-    enqueue_all(
-        session=session,
-        task=Job.replace_reviewers,
-        payloads=[{"proposal_id": str(i)} for i in {a.proposal_id for a in closed}],
     )
 
 

@@ -144,3 +144,38 @@ def queue_deliveries(*, session: Session, notification_ids: Sequence[UUID]) -> N
         payloads=[{"notification_id": str(i)} for i in notification_ids],
         batched=True,
     )
+
+
+def send_account_email(
+    *,
+    session: Session,
+    event: str,
+    address: str,
+    subject: str,
+    body: str,
+    key: str,
+    recipient_id: UUID | None = None,
+) -> None:
+    """Store and queue an e-mail about an account (an invitation, a password reset).
+
+    It concerns no proposal, so no webhook hears of it; `key` makes it unique per event.
+    """
+    now = utcnow()
+    row = {
+        "id": uuid4(),
+        "dedupe_key": f"{event}:{key}",
+        "channel": Channel.email,
+        "event": event,
+        "proposal_id": None,
+        "recipient_id": recipient_id,
+        "webhook_id": None,
+        "address": address,
+        "subject": subject,
+        "body": body,
+        "payload": {"event": event},
+        "status": DeliveryStatus.pending,
+        "attempts": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
+    queue_deliveries(session=session, notification_ids=_insert_new(session, [row]))

@@ -14,7 +14,7 @@ receivers listen on 127.0.0.1.
 """
 
 import socket
-from ipaddress import IPv4Address, IPv6Address, ip_address
+from ipaddress import IPv4Address, IPv6Address, IPv6Network, ip_address
 from typing import NamedTuple
 
 import httpx
@@ -96,10 +96,40 @@ def _resolve(host: bytes) -> tuple[IPAddress, ...]:
     return tuple(dict.fromkeys(ip_address(info[4][0]) for info in found))
 
 
+# IPv6 forms that carry an IPv4 address and reach it through a translator or tunnel: the
+# address is as public as the IPv4 inside, whatever is_global says of the IPv6 one.
+_NAT64 = IPv6Network("64:ff9b::/96")
+_IPV4_COMPATIBLE = IPv6Network("::/96")
+_SIX_TO_FOUR = IPv6Network("2002::/16")
+_TEREDO = IPv6Network("2001::/32")
+# RFC 8215's local-use NAT64 prefix places the IPv4 address per network: refused outright.
+_LOCAL_NAT64 = IPv6Network("64:ff9b:1::/48")
+
+
+def _embedded_ipv4(address: IPv6Address) -> tuple[IPv4Address, ...] | None:
+    """The IPv4 addresses an IPv6 address leads to, or None if it embeds none."""
+    low32 = IPv4Address(int(address) & 0xFFFFFFFF)
+    if address.ipv4_mapped is not None:
+        return (address.ipv4_mapped,)
+    if address in _NAT64 or address in _IPV4_COMPATIBLE:
+        return (low32,)
+    if address in _SIX_TO_FOUR:
+        assert address.sixtofour is not None
+        return (address.sixtofour,)
+    if address in _TEREDO:
+        assert address.teredo is not None
+        return address.teredo  # the relay server's address and the client's
+    return None
+
+
 def _is_public(address: IPAddress) -> bool:
-    # ::ffff:100.64.0.1 reaches 100.64.0.1, yet Python 3.11 calls it global: is_global does not
-    # always judge an IPv4-mapped address by the IPv4 one.
-    if isinstance(address, IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    if isinstance(address, IPv6Address):
+        if address in _LOCAL_NAT64:
+            return False
+        # ::ffff:100.64.0.1 reaches 100.64.0.1, yet Python 3.11 calls it global: is_global does
+        # not always judge an IPv6 address by the IPv4 address it carries.
+        inner = _embedded_ipv4(address)
+        if inner is not None:
+            return all(_is_public(v4) for v4 in inner)
     # Multicast counts as global, but no receiver listens there.
     return address.is_global and not address.is_multicast

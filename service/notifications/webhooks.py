@@ -13,13 +13,14 @@ from uuid import UUID
 
 from fastapi import APIRouter
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from service import policy
 from service.auth.models import User
 from service.config import get_settings
 from service.deps import CurrentUser, SessionDep
-from service.errors import InvalidInput, NotFound
+from service.errors import Conflict, InvalidInput, NotFound
 from service.notifications.models import Webhook
 from service.notifications.targets import WebhookTargetRefused, check_webhook_target
 
@@ -78,6 +79,16 @@ class WebhookCreated(WebhookPublic):
 def register_webhook(*, session: Session, user: User, data: WebhookCreate) -> Webhook:
     """Register a webhook for the applicant's own organisation, with a new signing secret."""
     organisation_id = policy.applicant_organisation(user, "register webhooks")
+    limit = get_settings().webhooks_per_organisation_max
+    registered = session.exec(
+        select(func.count())
+        .select_from(Webhook)
+        .where(Webhook.organisation_id == organisation_id, col(Webhook.active))
+    ).one()
+    if registered >= limit:
+        raise Conflict(
+            f"the organisation has its limit of {limit} webhooks; delete one first", limit=limit
+        )
     url = str(data.url)
     try:
         check_webhook_target(url, get_settings())

@@ -1,25 +1,34 @@
-"""Attachments: content-addressed files on disk, checked for size and type on the way in."""
+"""Attachments: content-addressed files on disk, checked for size and type on the way in.
+
+A file is placed on disk before its row is written; if the transaction then rolls back, a
+file placed by it and not there before is removed again, so no file is left without a row.
+"""
 
 import hashlib
 import os
+import re
 import tempfile
-from pathlib import Path
-from typing import BinaryIO
+from pathlib import Path, PureWindowsPath
+from typing import Any, BinaryIO
 from uuid import UUID
 
+from sqlalchemy import event, func
 from sqlmodel import Session, col, select
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service import policy
 from service.auth.models import User
 from service.config import get_settings
 from service.errors import (
+    Conflict,
     InvalidInput,
     InvalidTransition,
     NotFound,
     PayloadTooLarge,
     UnsupportedMediaType,
 )
-from service.proposals.models import Attachment
+from service.proposals.models import Attachment, Proposal
 from service.workflow.table import Tag, has_tag
 
 _CHUNK = 1024 * 1024
@@ -61,9 +70,25 @@ def _rule(filename: str) -> tuple[str, tuple[bytes, ...] | None]:
     return ALLOWED[extension]
 
 
+# Markup a browser would render as a page or an image with scripts (HTML, SVG, XML).
+_MARKUP = re.compile(rb"<\s*(!doctype|html|head|body|script|svg|\?xml|iframe|object)", re.I)
+# What must follow the magic bytes: PNG's first chunk is IHDR, WebP is a RIFF of type WEBP.
+_STRUCTURE = {
+    ".png": lambda head: head[8:16] == b"\x00\x00\x00\rIHDR",
+    ".webp": lambda head: head[8:12] == b"WEBP",
+}
+_IMAGES = {".png", ".jpg", ".jpeg", ".gif", ".webp"}
+
+
 def _content_type(filename: str, head: bytes) -> str:
-    """The content type of an allowed file, judged by its extension and its first bytes."""
+    """The content type of an allowed file, judged by its extension and its first bytes.
+
+    The first bytes must be what the extension says, and neither a CSV nor an image may be
+    markup in disguise (HTML saved as .csv, SVG behind a PNG signature).
+    """
+    extension = Path(filename).suffix.lower()
     content_type, magics = _rule(filename)
+    not_it = UnsupportedMediaType(f"file: the content is not a {extension} file", field="file")
     if magics is None:
         try:
             head.decode("utf-8")
@@ -73,11 +98,26 @@ def _content_type(filename: str, head: bytes) -> str:
                 raise UnsupportedMediaType("file: a CSV must be UTF-8 text", field="file") from None
         if b"\x00" in head:
             raise UnsupportedMediaType("file: a CSV must be UTF-8 text", field="file")
-    elif not any(head.startswith(m) for m in magics):
-        raise UnsupportedMediaType(
-            f"file: the content is not a {Path(filename).suffix.lower()} file", field="file"
-        )
+        if _MARKUP.match(head.lstrip(b"\xef\xbb\xbf \t\r\n")):
+            raise not_it
+    elif (
+        not any(head.startswith(m) for m in magics)
+        or not _STRUCTURE.get(extension, lambda _: True)(head)
+        or (extension in _IMAGES and _MARKUP.search(head))
+    ):
+        raise not_it
     return content_type
+
+
+# Bidirectional controls (U+202E turns "invoice\u202efdp.exe" into "invoiceexe.pdf" on screen)
+# and every other control or format character: never part of an honest file name.
+_UNSHOWN = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+def stored_name(filename: str) -> str:
+    """The file's own name, as stored and shown: no folders (whether written with / or \\),
+    no bidirectional or other invisible characters."""
+    return PureWindowsPath(_UNSHOWN.sub("", filename)).name.strip()
 
 
 def blob_path(sha256: str) -> Path:
@@ -121,11 +161,13 @@ def add(
             state=proposal.state,
             legal=[],
         )
-    name = Path(filename or "").name
+    name = stored_name(filename or "")
     if not name:
         raise InvalidInput("file: a file name is required", field="file")
     _rule(name)  # refuse a wrong extension before reading the upload
     settings = get_settings()
+    _check_room(session, proposal, settings.attachments_per_proposal_max, "proposal")
+    _check_room(session, proposal, settings.attachments_per_organisation_max, "organisation")
     root = Path(settings.attachments_dir)
     root.mkdir(parents=True, exist_ok=True)
     tmp, sha, size, head = _receive(stream, root, settings.attachment_max_bytes)
@@ -138,6 +180,8 @@ def add(
         raise
     target = blob_path(sha)
     target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        session.info.setdefault(_PLACED, []).append(target)
     os.replace(tmp, target)  # same content, same name: a re-upload changes nothing
     attachment = Attachment(
         proposal_id=proposal.id,
@@ -150,6 +194,36 @@ def add(
     session.add(attachment)
     session.flush()
     return attachment
+
+
+def _check_room(session: Session, proposal: Proposal, limit: int, scope: str) -> None:
+    query = select(func.count()).select_from(Attachment)
+    if scope == "proposal":
+        query = query.where(Attachment.proposal_id == proposal.id)
+    else:
+        owned = select(Proposal.id).where(Proposal.organisation_id == proposal.organisation_id)
+        query = query.where(col(Attachment.proposal_id).in_(owned))
+    if session.exec(query).one() >= limit:
+        raise Conflict(
+            f"file: the {scope} has its limit of {limit} attachments", field="file", limit=limit
+        )
+
+
+_PLACED = "attachments_placed"
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_placed(session: Any) -> None:
+    session.info.pop(_PLACED, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _remove_placed(session: Any, transaction: Any) -> None:
+    # The outermost transaction ended without a commit (rolled back, or the session closed):
+    # the files it placed on disk have no rows naming them.
+    if transaction.parent is None:
+        for path in session.info.pop(_PLACED, []):
+            path.unlink(missing_ok=True)
 
 
 def list_for(*, session: Session, user: User, proposal_id: UUID) -> list[Attachment]:
@@ -168,3 +242,50 @@ def get(*, session: Session, user: User, proposal_id: UUID, attachment_id: UUID)
     if attachment is None or attachment.proposal_id != proposal_id:
         raise NotFound(f"attachment {attachment_id} not found")
     return attachment
+
+
+# Room for the multipart framing around the file (boundaries, part headers).
+_MULTIPART_ALLOWANCE = 64 * 1024
+
+
+class UploadSizeLimit:
+    """ASGI middleware: an upload's body is refused (413) as soon as it passes the limit.
+
+    The multipart parser spools a whole upload before the route sees it; without this, a
+    huge upload would be written out in full before `add` refused it. A declared
+    Content-Length past the limit is refused before anything is read.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not (
+            scope["type"] == "http"
+            and scope["method"] == "POST"
+            and scope["path"].endswith("/attachments")
+        ):
+            await self.app(scope, receive, send)
+            return
+        limit = get_settings().attachment_max_bytes
+        allowed = limit + _MULTIPART_ALLOWANCE
+        too_large = HTTPException(413, f"file: larger than the limit of {limit} bytes")
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > allowed:
+            # Answered by the route's error handling below: one error shape everywhere.
+            async def refuse() -> Message:
+                raise too_large
+
+            await self.app(scope, refuse, send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > allowed:
+                raise too_large
+            return message
+
+        await self.app(scope, counted, send)

@@ -4,15 +4,18 @@ from datetime import datetime
 from typing import ClassVar
 from uuid import UUID
 
-from pydantic import ConfigDict, field_validator
+from pydantic import ConfigDict, ValidationInfo, field_validator
 from sqlalchemy import JSON, BigInteger, Column, Index, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from service.db import Record, UTCDateTime, created_field, id_field, utcnow
 from service.proposals.vocabulary import IndicationDetail, Modality, Phase, TherapeuticArea
+from service.storable import StorableInput
 from service.workflow.table import State
 
 _THIS_YEAR_MAX = 2100
+# A quadrillion US dollars: above any real budget or market, far below a 64-bit column's limit.
+_MONEY_MAX = 10**15
 _ROW_VERSION = Column("row_version", Integer, nullable=False)
 
 
@@ -25,10 +28,10 @@ class ProposalFields(SQLModel):
     modality: Modality | None = Field(default=None, sa_type=String(32))
     phase: Phase | None = Field(default=None, sa_type=String(32))
     budget_requested: int | None = Field(
-        default=None, ge=0, sa_type=BigInteger, description="US dollars"
+        default=None, ge=0, le=_MONEY_MAX, sa_type=BigInteger, description="US dollars"
     )
     expected_peak_sales: int | None = Field(
-        default=None, ge=0, sa_type=BigInteger, description="US dollars per year"
+        default=None, ge=0, le=_MONEY_MAX, sa_type=BigInteger, description="US dollars per year"
     )
     target_launch_year: int | None = Field(default=None, ge=2000, le=_THIS_YEAR_MAX)
     target_markets: list[str] = Field(
@@ -73,8 +76,23 @@ class ProposalFields(SQLModel):
         return tuple(f for f in self.REQUIRED_FOR_SUBMIT if getattr(self, f) in (None, "", []))
 
 
-class _ValidatedProposalFields(SQLModel):
+def _nullable(name: str) -> bool:
+    annotation = ProposalFields.model_fields[name].annotation
+    return type(None) in getattr(annotation, "__args__", ())
+
+
+class _ValidatedProposalFields(StorableInput):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _not_null(cls, value: object, info: ValidationInfo) -> object:
+        # An edit may clear an optional field, never one the stored proposal needs: a null
+        # list or title would be committed and then break every read of the proposal.
+        name = info.field_name
+        if value is None and name in ProposalFields.model_fields and not _nullable(name):
+            raise ValueError("may not be null")
+        return value
 
     @field_validator("target_markets", check_fields=False)
     @classmethod
@@ -112,8 +130,8 @@ class ProposalUpdate(_ValidatedProposalFields):
     therapeutic_area: TherapeuticArea | None = None
     modality: Modality | None = None
     phase: Phase | None = None
-    budget_requested: int | None = Field(default=None, ge=0)
-    expected_peak_sales: int | None = Field(default=None, ge=0)
+    budget_requested: int | None = Field(default=None, ge=0, le=_MONEY_MAX)
+    expected_peak_sales: int | None = Field(default=None, ge=0, le=_MONEY_MAX)
     target_launch_year: int | None = Field(default=None, ge=2000, le=_THIS_YEAR_MAX)
     target_markets: list[str] | None = None
     keywords: list[str] | None = None

@@ -5,7 +5,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Body, Header, Query, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from service.config import get_settings
 from service.deps import CurrentUser, SessionDep
@@ -21,13 +21,14 @@ from service.proposals.models import (
     ProposalUpdate,
     TransitionPublic,
 )
+from service.storable import StorableInput
 from service.workflow.table import State
 
 router = APIRouter(prefix="/proposals", tags=["proposals"])
 
 
-class WithdrawRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class WithdrawRequest(StorableInput):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
     reason: str = Field(default="", max_length=2000)
 
 

@@ -130,11 +130,7 @@ def update(
             f"not {expected_row_version}; reload it and try again",
             row_version=proposal.row_version,
         )
-    changes = data.model_dump(exclude_unset=True)
-    for name in ("title", "summary"):
-        if name in changes and changes[name] is None:
-            raise InvalidInput(f"{name}: may not be null", field=name)
-    proposal.sqlmodel_update(changes)
+    proposal.sqlmodel_update(data.model_dump(exclude_unset=True))
     flush_or_conflict(session, f"proposal {proposal.id}")
     return proposal
 

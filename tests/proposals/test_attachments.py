@@ -74,7 +74,7 @@ def test_submitted_proposal_takes_no_more_files(api: Api, committee: dict, draft
 def test_office_image_and_csv_files_are_accepted(api: Api, committee: dict, draft: dict) -> None:
     files = {
         "budget.xlsx": b"PK\x03\x04rest-of-zip",
-        "photo.png": b"\x89PNG\r\n\x1a\nrest",
+        "photo.png": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDRrest",
         "table.csv": "area,budget\n\u0420\u0430\u043a,1\n".encode(),
     }
     for name, content in files.items():

@@ -1,0 +1,41 @@
+"""The audit log: every admin action on accounts and committees, with before and after."""
+
+from typing import Any
+from uuid import UUID
+
+from sqlmodel import Session, select
+
+from service.auth.models import AuditEntry, User
+from service.auth.pages import page
+
+
+def record(
+    *,
+    session: Session,
+    actor: User,
+    action: str,
+    target_type: str,
+    target_id: UUID | None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """Write one entry in the caller's transaction: it exists exactly if the action does."""
+    session.add(
+        AuditEntry(
+            actor_id=actor.id,
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            before=before,
+            after=after,
+        )
+    )
+
+
+def entries(
+    *, session: Session, cursor: str | None, limit: int
+) -> tuple[list[AuditEntry], str | None]:
+    """A page of the log, newest first, and the cursor of the next page."""
+    return page(
+        session=session, query=select(AuditEntry), model=AuditEntry, cursor=cursor, limit=limit
+    )
