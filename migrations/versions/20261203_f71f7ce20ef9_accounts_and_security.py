@@ -1,7 +1,7 @@
 """accounts and security
 
 Revision ID: f71f7ce20ef9
-Revises: 4777fb062dd7
+Revises: 9a3c5e7f1b20
 Create Date: 2026-12-03 07:22:47.403571
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision: str = 'f71f7ce20ef9'
-down_revision: str | None = '4777fb062dd7'
+down_revision: str | None = '9a3c5e7f1b20'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
