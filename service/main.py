@@ -1,6 +1,6 @@
 """The FastAPI application."""
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
@@ -22,6 +22,7 @@ from service.proposals.attachments import UploadSizeLimit
 from service.proposals.router import router as proposals_router
 from service.reviews.router import router as reviews_router
 from service.security_headers import SecurityHeaders, install_api_docs
+from service.storable import storable_body
 
 API_PREFIX = "/api/v1"
 
@@ -41,7 +42,7 @@ def create_app() -> FastAPI:
     install_error_handlers(app)
     if docs:
         install_api_docs(app)
-    api = APIRouter(prefix=API_PREFIX)
+    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(storable_body)])
     for router in (
         auth_router,
         organisations_router,

@@ -8,10 +8,14 @@ stored is unreadable later. Integers are held to what a 64-bit column stores (SQ
 OverflowError beyond it); fields add tighter bounds of their own.
 """
 
+import json
 from typing import Any
 
+from fastapi import Request
 from pydantic import field_validator
 from sqlmodel import SQLModel
+
+from service.errors import InvalidInput
 
 # Tab, line feed and carriage return are ordinary in a multi-line summary.
 _ALLOWED_CONTROLS = frozenset("\t\n\r")
@@ -28,6 +32,57 @@ def text_problem(value: str) -> str | None:
         if (char < " " or "\x7f" <= char < "\xa0") and char not in _ALLOWED_CONTROLS:
             return f"contains the control character U+{ord(char):04X}"
     return None
+
+
+def _problem(value: Any) -> str | None:
+    """Why `value` (or any value inside it) cannot be stored, or None."""
+    try:
+        _check(value)
+    except ValueError as problem:
+        return str(problem)
+    return None
+
+
+def _first_unstorable(value: Any, path: str) -> tuple[str, str] | None:
+    """The path of the first value inside a JSON document that cannot be stored, and why."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = (
+                _first_unstorable(item, f"{path}.{key}")
+                if _problem(key) is None
+                else (
+                    path,
+                    f"a key {_problem(key)}",
+                )
+            )
+            if found:
+                return found
+        return None
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            if found := _first_unstorable(item, f"{path}[{index}]"):
+                return found
+        return None
+    problem = _problem(value)
+    return (path, problem) if problem else None
+
+
+async def storable_body(request: Request) -> None:
+    """Refuse a JSON body holding any value that could not be stored or shown again.
+
+    A dependency of the whole API, so no request model can forget it; the models that inherit
+    StorableInput say the same at validation, with their own field names.
+    """
+    if not request.headers.get("content-type", "").startswith("application/json"):
+        return
+    body = await request.body()
+    try:
+        document = json.loads(body) if body else None
+    except ValueError:
+        return  # not JSON at all: the route's own validation answers that
+    if found := _first_unstorable(document, "body"):
+        path, problem = found
+        raise InvalidInput(f"{path.removeprefix('body.')}: {problem}", field=path)
 
 
 def _check(value: Any) -> None:
