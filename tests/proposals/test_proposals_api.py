@@ -74,6 +74,7 @@ def test_second_submit_is_refused_with_the_legal_moves(
         "detail": "",
         "state": "screening",
         "legal": ["withdraw"],
+        "fields": [],
     }
 
 
