@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     access_token_minutes: int = Field(default=12 * 60, ge=1)
     attachments_dir: Path = Path("var/attachments")
     attachment_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
+    # Every other request body (JSON, forms) is read into memory: 1 MiB is far above any real
+    # proposal or review and keeps one client from filling a worker's memory.
+    request_body_max_bytes: int = Field(default=1024 * 1024, ge=1024)
     public_url: str = "http://127.0.0.1:8000"
     # Pagination defaults for every list endpoint.
     page_size_default: int = Field(default=50, ge=1)

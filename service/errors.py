@@ -68,6 +68,10 @@ class InvalidInput(DomainError):
     status_code = 422
 
 
+class Incomplete(InvalidInput):
+    """Required fields are missing for this step; `fields` names each of them."""
+
+
 class PayloadTooLarge(DomainError):
     status_code = 413
 
@@ -89,8 +93,13 @@ def _field_name(loc: tuple[Any, ...]) -> str:
 async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, NotAuthenticated) else None
+    extra = dict(exc.extra)
+    # Services name the one field at fault as `field=`; clients read every blamed field from
+    # the `fields` list, whichever error it is.
+    if "field" in extra:
+        extra["fields"] = [{"field": extra.pop("field"), "message": exc.detail}]
     return JSONResponse(
-        _body(type(exc).__name__, exc.detail, **exc.extra), exc.status_code, headers=headers
+        _body(type(exc).__name__, exc.detail, **extra), exc.status_code, headers=headers
     )
 
 
@@ -106,7 +115,12 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    names = {404: "NotFound", 405: "MethodNotAllowed", 401: "NotAuthenticated"}
+    names = {
+        404: "NotFound",
+        405: "MethodNotAllowed",
+        401: "NotAuthenticated",
+        413: "PayloadTooLarge",
+    }
     name = names.get(exc.status_code, "HTTPError")
     return JSONResponse(
         _body(name, str(exc.detail)), exc.status_code, headers=getattr(exc, "headers", None)
@@ -142,6 +156,12 @@ async def _integrity_error(_: Request, exc: Exception) -> JSONResponse:
             "this conflicts with a record saved at the same moment; reload and try again",
         ),
         409,
+    )
+
+
+def payload_too_large(limit: int) -> JSONResponse:
+    return JSONResponse(
+        _body("PayloadTooLarge", f"the request body exceeds {limit} bytes", limit=limit), 413
     )
 
 

@@ -9,7 +9,7 @@ import binascii
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 from uuid import UUID, uuid4
 
@@ -24,7 +24,14 @@ from service.assignment.models import READING_STATUSES, Assignment
 from service.auth.models import Role, User
 from service.committees.service import chaired_by
 from service.db import utcnow
-from service.errors import EditConflict, Forbidden, InvalidInput, InvalidTransition, NotFound
+from service.errors import (
+    EditConflict,
+    Forbidden,
+    Incomplete,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+)
 from service.outbox.service import enqueue_all
 from service.proposals.models import (
     Proposal,
@@ -137,8 +144,11 @@ def _encode_cursor(proposal: Proposal) -> str:
 def _decode_cursor(cursor: str) -> tuple[datetime, UUID]:
     try:
         created, ident = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return datetime.fromisoformat(created), UUID(ident)
-    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
+        moment = datetime.fromisoformat(created)
+        if moment.tzinfo is None:  # the column holds UTC instants; we only hand out aware ones
+            raise ValueError("naive time")
+        return moment.astimezone(UTC), UUID(ident)  # OverflowError: a time out of range
+    except (ValueError, TypeError, OverflowError, binascii.Error, json.JSONDecodeError):
         raise InvalidInput("cursor: not a cursor this API returned", field="cursor") from None
 
 
@@ -268,6 +278,11 @@ def move_all(*, session: Session, moves: Sequence[Move]) -> None:
         try:
             transition = decide(source, change.event, change.actor, change.context)
         except TransitionRefused as refused:
+            if refused.missing:  # the client's input is incomplete: a 422 naming the fields
+                raise Incomplete(
+                    refused.reason,
+                    fields=[{"field": f, "message": "required to submit"} for f in refused.missing],
+                ) from None
             raise InvalidTransition(
                 refused.reason, state=source, legal=[str(e) for e in refused.legal]
             ) from None

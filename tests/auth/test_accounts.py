@@ -96,7 +96,7 @@ def test_duplicate_email_is_409(api: Api, committee: dict) -> None:
         },
     )
     assert response.status_code == 409
-    assert response.json()["field"] == "email"
+    assert response.json()["fields"][0]["field"] == "email"
 
 
 @pytest.mark.parametrize(

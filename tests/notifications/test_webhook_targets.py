@@ -90,7 +90,7 @@ def test_the_setting_lets_a_local_receiver_be_registered(
     configure(WEBHOOK_ALLOW_PRIVATE="false")
     refused = applicant("POST", "/webhooks", json={"url": receiver.url})
     assert refused.status_code == 422
-    assert refused.json()["field"] == "url"
+    assert refused.json()["fields"][0]["field"] == "url"
 
     configure(WEBHOOK_ALLOW_PRIVATE="true")
     accepted = applicant("POST", "/webhooks", json={"url": receiver.url})

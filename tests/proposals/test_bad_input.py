@@ -75,7 +75,7 @@ def test_null_title_in_an_edit_is_refused(api: Api, committee: dict, draft: dict
         "PATCH", f"/proposals/{draft['id']}", json={"title": None}
     )
     assert response.status_code == 422
-    assert response.json()["field"] == "title"
+    assert response.json()["fields"][0]["field"] == "title"
 
 
 def test_unknown_proposal_id_is_404_and_bad_uuid_is_422(api: Api, committee: dict) -> None:
