@@ -4,7 +4,7 @@ import logging
 from uuid import UUID
 
 from fastapi import APIRouter
-from sqlmodel import select
+from sqlmodel import col, select
 
 from service.committees import service
 from service.committees.models import (
@@ -14,6 +14,7 @@ from service.committees.models import (
     CommitteeUpdate,
 )
 from service.deps import AdminUser, CurrentUser, SessionDep
+from service.pagination import Cursor, Limit, Page, keyset, page_size, split_page
 from service.reviews.service import recheck_quorum
 
 router = APIRouter(tags=["committees"])
@@ -27,10 +28,19 @@ def create_committee(session: SessionDep, _: AdminUser, data: CommitteeCreate) -
     return service.to_public(session=session, committee=committee)
 
 
-@router.get("/committees", response_model=list[CommitteePublic])
-def list_committees(session: SessionDep, _: AdminUser) -> list[CommitteePublic]:
-    rows = session.exec(select(Committee).order_by(Committee.name))
-    return [service.to_public(session=session, committee=c) for c in rows]
+@router.get("/committees", response_model=Page[CommitteePublic])
+def list_committees(
+    session: SessionDep, _: AdminUser, cursor: Cursor = None, limit: Limit = None
+) -> Page[CommitteePublic]:
+    """Committees by name; follow `next_cursor` for more."""
+    size = page_size(limit)
+    key = [(col(Committee.name), True), (col(Committee.id), True)]
+    query = keyset(select(Committee), key, cursor, [str, UUID], size)
+    rows, next_cursor = split_page(session.exec(query).all(), size, lambda c: (c.name, c.id))
+    return Page(
+        items=[service.to_public(session=session, committee=c) for c in rows],
+        next_cursor=next_cursor,
+    )
 
 
 @router.get("/committees/{committee_id}", response_model=CommitteePublic)

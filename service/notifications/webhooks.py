@@ -21,6 +21,7 @@ from service.deps import CurrentUser, SessionDep
 from service.errors import Forbidden, InvalidInput, NotFound
 from service.notifications.models import Webhook
 from service.notifications.targets import WebhookTargetRefused, check_webhook_target
+from service.pagination import Cursor, Limit, Page, keyset, page_size, split_page
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 
@@ -99,13 +100,18 @@ def register_webhook(*, session: Session, user: User, data: WebhookCreate) -> We
     return webhook
 
 
-def list_webhooks(*, session: Session, user: User) -> list[Webhook]:
-    """Active webhooks: the applicant's organisation's, or every organisation's for an admin."""
+def list_webhooks(
+    *, session: Session, user: User, cursor: str | None = None, limit: int
+) -> tuple[list[Webhook], str | None]:
+    """A page of active webhooks, oldest first: the applicant's organisation's, or every
+    organisation's for an admin; and the cursor of the next page."""
     _require_applicant_or_admin(user)
     query = select(Webhook).where(col(Webhook.active).is_(True))
     if user.role == Role.applicant:
         query = query.where(Webhook.organisation_id == user.organisation_id)
-    return list(session.exec(query.order_by(col(Webhook.created_at), col(Webhook.id))))
+    key = [(col(Webhook.created_at), True), (col(Webhook.id), True)]
+    rows = session.exec(keyset(query, key, cursor, [datetime, UUID], limit)).all()
+    return split_page(rows, limit, lambda w: (w.created_at, w.id))
 
 
 def remove_webhook(*, session: Session, user: User, webhook_id: UUID) -> None:
@@ -134,10 +140,15 @@ def create_webhook(session: SessionDep, user: CurrentUser, data: WebhookCreate) 
     return WebhookCreated.model_validate(webhook)
 
 
-@router.get("", response_model=list[WebhookPublic])
-def get_webhooks(session: SessionDep, user: CurrentUser) -> list[WebhookPublic]:
-    """The webhooks the caller manages, without their secrets."""
-    return [WebhookPublic.model_validate(w) for w in list_webhooks(session=session, user=user)]
+@router.get("", response_model=Page[WebhookPublic])
+def get_webhooks(
+    session: SessionDep, user: CurrentUser, cursor: Cursor = None, limit: Limit = None
+) -> Page[WebhookPublic]:
+    """The webhooks the caller manages, without their secrets; follow `next_cursor` for more."""
+    rows, next_cursor = list_webhooks(
+        session=session, user=user, cursor=cursor, limit=page_size(limit)
+    )
+    return Page(items=[WebhookPublic.model_validate(w) for w in rows], next_cursor=next_cursor)
 
 
 @router.delete("/{webhook_id}", status_code=204)

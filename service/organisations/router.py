@@ -1,11 +1,14 @@
 """Organisations, created by administrators."""
 
+from uuid import UUID
+
 from fastapi import APIRouter
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from service.deps import AdminUser, SessionDep
 from service.errors import Conflict
 from service.organisations.models import Organisation, OrganisationCreate, OrganisationPublic
+from service.pagination import Cursor, Limit, Page, keyset, page_size, split_page
 
 router = APIRouter(tags=["organisations"])
 
@@ -23,7 +26,13 @@ def create_organisation(
     return OrganisationPublic.model_validate(organisation)
 
 
-@router.get("/organizations", response_model=list[OrganisationPublic])
-def list_organisations(session: SessionDep, _: AdminUser) -> list[OrganisationPublic]:
-    rows = session.exec(select(Organisation).order_by(Organisation.name))
-    return [OrganisationPublic.model_validate(o) for o in rows]
+@router.get("/organizations", response_model=Page[OrganisationPublic])
+def list_organisations(
+    session: SessionDep, _: AdminUser, cursor: Cursor = None, limit: Limit = None
+) -> Page[OrganisationPublic]:
+    """Organisations by name; follow `next_cursor` for more."""
+    size = page_size(limit)
+    key = [(col(Organisation.name), True), (col(Organisation.id), True)]
+    query = keyset(select(Organisation), key, cursor, [str, UUID], size)
+    rows, next_cursor = split_page(session.exec(query).all(), size, lambda o: (o.name, o.id))
+    return Page(items=[OrganisationPublic.model_validate(o) for o in rows], next_cursor=next_cursor)

@@ -1,13 +1,12 @@
 """Review endpoints: reviewers' assignments and reviews, the chair's reading and decision."""
 
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from service.assignment.models import AssignmentStatus
-from service.config import get_settings
 from service.deps import CurrentUser, SessionDep
+from service.pagination import Cursor, Limit, page_size
 from service.reviews import service
 from service.reviews.schemas import (
     AssignmentPage,
@@ -29,19 +28,14 @@ def list_assignments(
     session: SessionDep,
     user: CurrentUser,
     status: AssignmentStatus | None = None,
-    limit: Annotated[int | None, Query(ge=1)] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    cursor: Cursor = None,
+    limit: Limit = None,
 ) -> AssignmentPage:
-    """The caller's review assignments, soonest due first; follow `next_offset` for more."""
-    settings = get_settings()
-    items, next_offset = service.list_assignments(
-        session=session,
-        user=user,
-        status=status,
-        limit=min(limit or settings.page_size_default, settings.page_size_max),
-        offset=offset,
+    """The caller's review assignments, soonest due first; follow `next_cursor` for more."""
+    items, next_cursor = service.list_assignments(
+        session=session, user=user, status=status, limit=page_size(limit), cursor=cursor
     )
-    return AssignmentPage(items=items, next_offset=next_offset)
+    return AssignmentPage(items=items, next_cursor=next_cursor)
 
 
 @router.post("/assignments/{assignment_id}/accept", response_model=AssignmentPublic)
