@@ -7,6 +7,10 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# Relative paths in the settings (the zero-setup SQLite file, broker folder, attachments, mail)
+# are taken from the project folder, so every command finds the same files from any directory.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
 # Values that must never reach production: the development defaults below.
 _PLACEHOLDER_SECRETS = {"change-me", "changeme", "secret", "development-only-secret-key"}
 
@@ -14,7 +18,8 @@ _PLACEHOLDER_SECRETS = {"change-me", "changeme", "secret", "development-only-sec
 class Settings(BaseSettings):
     """Everything configurable, read from environment variables (or a `.env` file)."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    # The project's .env, then one in the working directory (which wins where both set a value).
+    model_config = SettingsConfigDict(env_file=(PROJECT_ROOT / ".env", ".env"), extra="ignore")
 
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = "sqlite:///var/committee.db"
@@ -78,6 +83,18 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = None
     # `committee worker` serves its task metrics for Prometheus on this port (0: not served).
     worker_metrics_port: int = Field(default=0, ge=0, le=65535)
+
+    @model_validator(mode="after")
+    def _anchor_relative_paths(self) -> "Settings":
+        sqlite = "sqlite:///"
+        relative = not self.database_url.startswith((sqlite + "/", sqlite + ":memory:"))
+        if self.database_url.startswith(sqlite) and relative:
+            self.database_url = sqlite + str(PROJECT_ROOT / self.database_url.removeprefix(sqlite))
+        for name in ("broker_folder", "attachments_dir"):
+            path = getattr(self, name)
+            if not path.is_absolute():
+                setattr(self, name, PROJECT_ROOT / path)
+        return self
 
     @model_validator(mode="after")
     def _visibility_above_time_limit(self) -> "Settings":

@@ -11,6 +11,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from tests.pipeline.conftest import processes  # noqa: F401  (the fixture, shared)
 from tests.services import _free_port
 
 
