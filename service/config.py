@@ -61,14 +61,16 @@ class Settings(BaseSettings):
     deadline_scan_seconds: int = Field(default=60, ge=1)
     # A pipeline stage that failed this many times is marked stalled for an admin to re-drive.
     stage_max_attempts: int = Field(default=5, ge=1)
-    # Outgoing e-mail; with no SMTP_HOST, e-mail notifications stay stored and are marked sent
-    # to the log only (the zero-setup demo has no mail server).
+    # Outgoing e-mail; with no SMTP_HOST, e-mails are written to MAIL_DIR and the log and marked
+    # `logged`, not `sent` (the zero-setup demo has no mail server).
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_starttls: bool = False
     smtp_from: str = "committee@localhost"
+    # Without SMTP_HOST each e-mail is written here as <notification id>.eml (and logged).
+    mail_dir: Path = Path("var/mail")
     webhook_timeout_seconds: float = Field(default=5.0, gt=0)
     # Webhook URLs come from applicants and are called from inside our network, so by default
     # they may only reach public addresses. Tests and local development post to a receiver on
@@ -90,7 +92,7 @@ class Settings(BaseSettings):
         relative = not self.database_url.startswith((sqlite + "/", sqlite + ":memory:"))
         if self.database_url.startswith(sqlite) and relative:
             self.database_url = sqlite + str(PROJECT_ROOT / self.database_url.removeprefix(sqlite))
-        for name in ("broker_folder", "attachments_dir"):
+        for name in ("broker_folder", "attachments_dir", "mail_dir"):
             path = getattr(self, name)
             if not path.is_absolute():
                 setattr(self, name, PROJECT_ROOT / path)
