@@ -12,7 +12,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # Values that must never reach production: the development defaults below.
-_PLACEHOLDER_SECRETS = {"change-me", "changeme", "secret", "development-only-secret-key"}
+# The development key is 32+ bytes, as PyJWT wants for HMAC-SHA256 (it warns on each token
+# otherwise); it is still refused outside development.
+_DEVELOPMENT_SECRET = "development-only-secret-key-never-use-in-production"
+_PLACEHOLDER_SECRETS = {
+    "change-me",
+    "changeme",
+    "secret",
+    "development-only-secret-key",
+    _DEVELOPMENT_SECRET,
+}
 
 
 class Settings(BaseSettings):
@@ -23,10 +32,11 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = "sqlite:///var/committee.db"
-    broker_url: str = "filesystem://"
+    # With a host named, kombu does not warn "No hostname was supplied" in every process.
+    broker_url: str = "filesystem://localhost/"
     # The zero-setup broker: kombu's filesystem transport keeps messages in this folder.
     broker_folder: Path = Path("var/broker")
-    secret_key: str = "development-only-secret-key"
+    secret_key: str = _DEVELOPMENT_SECRET
     access_token_minutes: int = Field(default=12 * 60, ge=1)
     attachments_dir: Path = Path("var/attachments")
     attachment_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
@@ -85,6 +95,12 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = None
     # `committee worker` serves its task metrics for Prometheus on this port (0: not served).
     worker_metrics_port: int = Field(default=0, ge=0, le=65535)
+
+    @model_validator(mode="after")
+    def _name_the_filesystem_broker_host(self) -> "Settings":
+        if self.broker_url == "filesystem://":  # the transport ignores the host: same broker
+            self.broker_url = "filesystem://localhost/"
+        return self
 
     @model_validator(mode="after")
     def _anchor_relative_paths(self) -> "Settings":
