@@ -13,7 +13,7 @@ from service.pagination import Cursor, Limit, Page, keyset, page_size, split_pag
 router = APIRouter(tags=["organisations"])
 
 
-@router.post("/organizations", response_model=OrganisationPublic, status_code=201)
+@router.post("/organisations", response_model=OrganisationPublic, status_code=201)
 def create_organisation(
     session: SessionDep, _: AdminUser, data: OrganisationCreate
 ) -> OrganisationPublic:
@@ -26,7 +26,7 @@ def create_organisation(
     return OrganisationPublic.model_validate(organisation)
 
 
-@router.get("/organizations", response_model=Page[OrganisationPublic])
+@router.get("/organisations", response_model=Page[OrganisationPublic])
 def list_organisations(
     session: SessionDep, _: AdminUser, cursor: Cursor = None, limit: Limit = None
 ) -> Page[OrganisationPublic]:

@@ -58,7 +58,7 @@ def test_organisations_committees_and_webhooks_come_in_cursor_pages(
     for hook in ("http://127.0.0.1:9/a", "http://127.0.0.1:9/b"):
         created = api.as_(committee["applicant"])("POST", "/webhooks", json={"url": hook})
         assert created.status_code == 201, created.text
-    for path, expected in (("/organizations", 2), ("/committees", 2), ("/webhooks", 2)):
+    for path, expected in (("/organisations", 2), ("/committees", 2), ("/webhooks", 2)):
         walked = _walk(admin, path)
         assert len(walked) == len(set(walked)) == expected, path
         whole = admin("GET", path).json()
