@@ -16,7 +16,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
 from pydantic import BaseModel, Field
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, or_, tuple_
 
 from service.config import get_settings
 from service.errors import InvalidInput
@@ -72,6 +72,12 @@ def decode_cursor(cursor: str, kinds: Sequence[type]) -> list[Any]:
 
 def after(key: Sequence[tuple[Any, bool]], values: Sequence[Any]) -> Any:
     """Rows sorting after `values` in the order `key` ((column, ascending) pairs) gives."""
+    directions = {ascending for _, ascending in key}
+    if len(directions) == 1:
+        # A row-value comparison is an index range for PostgreSQL; the OR form below makes it
+        # walk the index from the start, so deep pages would cost more and more.
+        row = tuple_(*(column for column, _ in key))
+        return row > tuple(values) if directions == {True} else row < tuple(values)
     clauses = []
     for i, (column, ascending) in enumerate(key):
         equal = [c == v for (c, _), v in zip(key[:i], values[:i], strict=True)]

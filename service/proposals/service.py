@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 from uuid import UUID, uuid4
 
-from sqlalchemy import and_, bindparam, insert, or_
+from sqlalchemy import bindparam, insert, or_, tuple_
 from sqlalchemy import update as sa_update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -169,12 +169,9 @@ def list_visible(
         query = query.where(Proposal.committee_id == committee_id)
     if cursor is not None:
         created, ident = _decode_cursor(cursor)
-        query = query.where(
-            or_(
-                col(Proposal.created_at) < created,
-                and_(col(Proposal.created_at) == created, col(Proposal.id) < ident),
-            )
-        )
+        # A row-value comparison, which PostgreSQL reads as an index range; the equivalent
+        # OR of comparisons makes it walk the index from the top: deep pages grew linearly.
+        query = query.where(tuple_(col(Proposal.created_at), col(Proposal.id)) < (created, ident))
     query = query.order_by(col(Proposal.created_at).desc(), col(Proposal.id).desc())
     rows = list(session.exec(query.limit(limit + 1)))
     next_cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
