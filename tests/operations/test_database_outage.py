@@ -110,3 +110,38 @@ def test_an_unexpected_error_is_a_json_500_in_the_same_shape() -> None:
         "detail": "an unexpected error occurred; it has been logged",
         "fields": [],
     }
+
+
+def test_a_database_that_never_answers_is_a_503_within_seconds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A host that accepts the connection and then says nothing (a hung server, a cut
+    network): without a connect timeout the request waited minutes and the client gave up."""
+    import socket
+    from concurrent.futures import ThreadPoolExecutor
+
+    from service.auth.security import issue_token
+    from service.config import get_settings
+    from service.main import create_app
+
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        port = silent.getsockname()[1]
+        monkeypatch.setenv("DATABASE_URL", f"postgresql+psycopg://postgres@127.0.0.1:{port}/x")
+        get_settings.cache_clear()
+        try:
+            token = issue_token(uuid.uuid4())
+            with TestClient(create_app()) as client:
+                # In a thread, so that a request that never ends fails the test, not hangs it.
+                pool = ThreadPoolExecutor(1)
+                pending = pool.submit(
+                    client.get, "/api/v1/me", headers={"Authorization": f"Bearer {token}"}
+                )
+                try:
+                    response = pending.result(timeout=30)
+                finally:
+                    pool.shutdown(wait=False)
+        finally:
+            monkeypatch.undo()
+            get_settings.cache_clear()
+    assert response.status_code == 503
+    assert response.json()["error"] == "ServiceUnavailable"
