@@ -143,29 +143,52 @@ def _deep_cursor(fraction: float) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode()
 
 
-def _measure(base: str, people: dict[str, Any], repeat: int) -> dict[str, list[float]]:
-    from service.auth.security import issue_token
+def _measure(
+    base: str, people: dict[str, Any], repeat: int
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Milliseconds per page over HTTP, and of the same service call in this process (the
+    query and the ORM without HTTP and JSON: steadier on a busy machine)."""
+    from sqlmodel import Session
 
-    admin = {"Authorization": f"Bearer {issue_token(people['admin'].id)}"}
-    applicant = {"Authorization": f"Bearer {issue_token(people['applicants'][0].id)}"}
-    pages = {
+    from service.auth.security import issue_token
+    from service.db import get_engine
+    from service.proposals.service import list_visible
+    from service.proposals.workflow import State
+
+    admin, applicant = people["admin"], people["applicants"][0]
+    cursor = _deep_cursor(0.9)
+    pages: dict[str, tuple[Any, dict[str, str]]] = {
         "admin first page": (admin, {}),
-        "admin deep page (90%)": (admin, {"cursor": _deep_cursor(0.9)}),
+        "admin deep page (90%)": (admin, {"cursor": cursor}),
         "applicant first page": (applicant, {}),
         f"admin state={FILTERED_STATE}": (admin, {"state": FILTERED_STATE}),
     }
-    timings: dict[str, list[float]] = {name: [] for name in pages}
-    with httpx.Client(base_url=base, timeout=30) as client:
-        for name, (headers, params) in pages.items():
+    http: dict[str, list[float]] = {name: [] for name in pages}
+    inside: dict[str, list[float]] = {name: [] for name in pages}
+    with httpx.Client(base_url=base, timeout=30) as client, Session(get_engine()) as session:
+        for name, (user, params) in pages.items():
+            headers = {"Authorization": f"Bearer {issue_token(user.id)}"}
             for attempt in range(repeat + 10):
                 began = time.perf_counter()
                 response = client.get("/api/v1/proposals", headers=headers, params=params)
                 elapsed = time.perf_counter() - began
-                if response.status_code != 200 or not response.json()["items"]:
+                if response.status_code != 200 or len(response.json()["items"]) != 50:
                     raise SystemExit(f"{name}: {response.status_code} {response.text[:200]}")
+                began = time.perf_counter()
+                rows, _ = list_visible(
+                    session=session,
+                    user=user,
+                    state=State(params["state"]) if "state" in params else None,
+                    cursor=params.get("cursor"),
+                    limit=50,
+                )
+                direct = time.perf_counter() - began
+                assert len(rows) == 50, name
+                session.expunge_all()
                 if attempt >= 10:  # the first ten warm the caches and the pool
-                    timings[name].append(elapsed * 1000)
-    return timings
+                    http[name].append(elapsed * 1000)
+                    inside[name].append(direct * 1000)
+    return http, inside
 
 
 def main() -> None:
@@ -191,29 +214,34 @@ def main() -> None:
         people = _seed_people()
         _insert(people, 0, args.small, rng)
         base = servers.api(env, workers=1)
-        small = _measure(base, people, args.repeat)
+        small, small_inside = _measure(base, people, args.repeat)
         began = time.perf_counter()
         _insert(people, args.small, args.large - args.small, rng)
         print(f"inserted {args.large - args.small} more in {time.perf_counter() - began:.1f} s")
-        large = _measure(base, people, args.repeat)
+        large, large_inside = _measure(base, people, args.repeat)
     finally:
         from service.db import get_engine
 
         get_engine().dispose()
         servers.stop()
 
-    print(f"\nGET /api/v1/proposals, {args.repeat} requests each, ms (one client, HTTP)")
-    print(
-        f"{'page':<28} {'p50 ' + str(args.small):>10} {'p99 ' + str(args.small):>10} "
-        f"{'p50 ' + str(args.large):>12} {'p99 ' + str(args.large):>12} {'p99 ratio':>10}"
-    )
-    for name in small:
-        p99_small, p99_large = percentile(small[name], 0.99), percentile(large[name], 0.99)
+    for title, at_small, at_large in (
+        ("GET /api/v1/proposals over HTTP, one client", small, large),
+        ("list_visible() in this process (query + ORM, no HTTP)", small_inside, large_inside),
+    ):
+        print(f"\n{title}: {args.repeat} pages each, ms")
         print(
-            f"{name:<28} {statistics.median(small[name]):10.2f} {p99_small:10.2f} "
-            f"{statistics.median(large[name]):12.2f} {p99_large:12.2f} "
-            f"{p99_large / p99_small:10.2f}"
+            f"{'page':<28} {'p50 ' + str(args.small):>10} {'p99 ' + str(args.small):>10} "
+            f"{'p50 ' + str(args.large):>12} {'p99 ' + str(args.large):>12} {'p99 ratio':>10}"
         )
+        for name in at_small:
+            p99_small = percentile(at_small[name], 0.99)
+            p99_large = percentile(at_large[name], 0.99)
+            print(
+                f"{name:<28} {statistics.median(at_small[name]):10.2f} {p99_small:10.2f} "
+                f"{statistics.median(at_large[name]):12.2f} {p99_large:12.2f} "
+                f"{p99_large / p99_small:10.2f}"
+            )
 
 
 if __name__ == "__main__":
