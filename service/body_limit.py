@@ -1,8 +1,10 @@
-"""A ceiling on request bodies other than file uploads, refused before they are read whole.
+"""A ceiling on request bodies, refused before they are read whole.
 
-Uploads (multipart) have their own limit, ATTACHMENT_MAX_BYTES, enforced while streaming to
-disk; every other body (JSON, forms) is parsed in memory, so a client could otherwise make a
-worker hold tens of megabytes per request.
+Bodies other than uploads (JSON, forms) are parsed in memory, so a client could otherwise make
+a worker hold tens of megabytes per request: REQUEST_BODY_MAX_BYTES. An upload (multipart)
+carries one file, whose own limit, ATTACHMENT_MAX_BYTES, is enforced (with a precise answer)
+while it streams to disk; the body may be that plus the same allowance for the rest, so a
+multipart label is no way around the ceiling either.
 """
 
 from starlette.exceptions import HTTPException
@@ -23,10 +25,10 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
+        settings = get_settings()
+        limit = settings.request_body_max_bytes
         if headers.get(b"content-type", b"").startswith(b"multipart/form-data"):
-            await self.app(scope, receive, send)
-            return
-        limit = get_settings().request_body_max_bytes
+            limit += settings.attachment_max_bytes
         declared = headers.get(b"content-length", b"")
         if declared.isdigit() and int(declared) > limit:
             await payload_too_large(limit)(scope, receive, send)

@@ -102,3 +102,19 @@ def test_screening_refuses_implausibly_large_figures_and_far_launches(
     plausible = Proposal(**COMPLETE_PROPOSAL, organisation_id=uuid.uuid4(), created_by=uuid.uuid4())
     found = problems(session=session, proposals=[plausible])[plausible.id]
     assert found == ["at least one attachment (e.g. the business plan) is required"]
+
+
+def test_a_multipart_label_does_not_lift_the_ceiling(
+    api: Api, committee: dict[str, Any], session: Session
+) -> None:
+    settings = get_settings()
+    limit = settings.request_body_max_bytes + settings.attachment_max_bytes
+    response = api.as_(committee["applicant"])(
+        "POST",
+        "/proposals",
+        content=b"x" * (limit + 1),
+        headers={"Content-Type": "multipart/form-data; boundary=x"},
+    )
+    assert response.status_code == 413
+    assert response.json()["limit"] == limit
+    assert session.exec(select(Proposal)).all() == []
