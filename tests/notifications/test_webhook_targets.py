@@ -79,7 +79,7 @@ def test_registration_refuses_urls_that_are_not_public_endpoints(
     assert response.status_code == 422, response.text
     assert response.json()["detail"].startswith("url: ")
     assert named in response.json()["detail"]
-    assert applicant("GET", "/webhooks").json() == []
+    assert applicant("GET", "/webhooks").json()["items"] == []
 
 
 def test_the_setting_lets_a_local_receiver_be_registered(
