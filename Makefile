@@ -16,7 +16,7 @@ $(UV):
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
-.venv/.installed: pyproject.toml uv.lock | $(UV)
+.venv/.installed: pyproject.toml uv.lock Makefile | $(UV)
 	# Compiled once here: each process then starts in seconds, even where the environment
 	# forbids writing bytecode caches (PYTHONDONTWRITEBYTECODE).
 	$(UV) sync --locked --compile-bytecode
