@@ -9,7 +9,7 @@ COPY alembic.ini ./
 COPY migrations ./migrations
 COPY service ./service
 COPY workers ./workers
-RUN uv sync --locked --no-dev
+RUN uv sync --locked --no-dev && python -m compileall -q service workers
 ENV PATH="/app/.venv/bin:$PATH"
 RUN useradd --create-home committee && mkdir -p /data && chown committee /data
 USER committee

@@ -3,8 +3,10 @@
 import argparse
 import os
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -44,10 +46,47 @@ def migrate(args: argparse.Namespace) -> None:
     command.upgrade(_alembic_config(), args.revision)
 
 
+def _refuse_taken_port(host: str, port: int) -> None:
+    """Exit with one clear line when the address is taken (uvicorn's own is lost in its log)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        # As uvicorn binds: a port only in TIME_WAIT from an earlier run counts as free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as refused:
+            sys.exit(
+                f"committee: cannot listen on {host}:{port}: {refused.strerror}; "
+                f"stop what uses it or pick another port (make run PORT={port + 1})"
+            )
+
+
+def _multiprocess_metrics_folder() -> None:
+    """Give the API's processes one folder to add their metrics up in (see admin.metrics)."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        # Files of an earlier run would be counted again: the folder must start empty.
+        for stale in Path(folder).glob("*.db"):
+            stale.unlink()
+        Path(folder).mkdir(parents=True, exist_ok=True)
+    else:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="committee-metrics-")
+
+
 def api(args: argparse.Namespace) -> None:
     import uvicorn
 
-    uvicorn.run("service.main:create_app", factory=True, host=args.host, port=args.port)
+    if args.workers < 1:
+        sys.exit("committee api: --workers must be at least 1")
+    _refuse_taken_port(args.host, args.port)
+    if args.workers > 1:
+        _multiprocess_metrics_folder()  # before the processes start: they inherit it
+    uvicorn.run(
+        "service.main:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+    )
 
 
 def worker(args: argparse.Namespace) -> None:
@@ -112,9 +151,10 @@ def queue(args: argparse.Namespace) -> None:
 
 
 def _wait_until_up(url: str, children: list[subprocess.Popen[bytes]]) -> bool:
+    """Whether `url` answers before any child exits (or about two minutes pass)."""
     import urllib.request
 
-    for _ in range(120):
+    for _ in range(240):
         if any(child.poll() is not None for child in children):
             return False
         try:
@@ -129,6 +169,7 @@ def dev(args: argparse.Namespace) -> None:
     """Migrate, seed, then run the API, a worker and beat until interrupted."""
     from service.config import get_settings
 
+    _refuse_taken_port(args.host, args.port)  # before anything else: nothing to undo
     migrate(argparse.Namespace(revision="head"))
     seed(args)
     settings = get_settings()
@@ -138,13 +179,8 @@ def dev(args: argparse.Namespace) -> None:
         subprocess.Popen([*exe, "beat"]),
         subprocess.Popen([*exe, "api", "--host", args.host, "--port", str(args.port)]),
     ]
-    print(
-        f"\nAPI docs: http://{args.host}:{args.port}/docs  (database {settings.database_url}, "
-        f"broker {settings.broker_url})\nPress Ctrl-C to stop.",
-        flush=True,
-    )
 
-    def stop(*_: object) -> None:
+    def stop(code: int) -> None:
         for child in children:
             child.terminate()
         for child in children:
@@ -152,15 +188,27 @@ def dev(args: argparse.Namespace) -> None:
                 child.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 child.kill()  # a worker stuck in its warm shutdown must not outlive dev
-        sys.exit(0)
+        sys.exit(code)
 
-    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGTERM, lambda *_: stop(0))
+    # Probe where a client on this machine reaches the API (a wildcard bind is not an address).
+    probe = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
+    base = f"http://{probe}:{args.port}"
     try:
+        if not _wait_until_up(f"{base}/healthz", children):
+            print("committee dev: the API did not come up; see the lines above", file=sys.stderr)
+            stop(1)
+        print(
+            f"\nready: API {base}/api/v1  docs {base}/docs  (database {settings.database_url}, "
+            f"broker {settings.broker_url})\nPress Ctrl-C to stop.",
+            flush=True,
+        )
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
     except KeyboardInterrupt:
-        pass
-    stop()
+        stop(0)
+    print("committee dev: a process stopped unexpectedly; see the lines above", file=sys.stderr)
+    stop(1)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -185,6 +233,14 @@ def _parser() -> argparse.ArgumentParser:
         sub = command(name, func, help)
         sub.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
         sub.add_argument("--port", type=int, default=8000, help="port to bind (default 8000)")
+    commands.choices["api"].add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="API processes sharing the port, one per core at most (default 1); their "
+        "metrics are added up on /metrics through PROMETHEUS_MULTIPROC_DIR, which this "
+        "sets up (a fresh temporary folder unless given)",
+    )
     sub = command("worker", worker, "Run a Celery worker for the review pipeline.")
     sub.add_argument("--concurrency", type=int, default=2, help="worker processes (default 2)")
     sub.add_argument("--loglevel", default="INFO", help="log level (default INFO)")

@@ -7,21 +7,36 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# Relative paths in the settings (the zero-setup SQLite file, broker folder, attachments, mail)
+# are taken from the project folder, so every command finds the same files from any directory.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
 # Values that must never reach production: the development defaults below.
-_PLACEHOLDER_SECRETS = {"change-me", "changeme", "secret", "development-only-secret-key"}
+# The development key is 32+ bytes, as PyJWT wants for HMAC-SHA256 (it warns on each token
+# otherwise); it is still refused outside development.
+_DEVELOPMENT_SECRET = "development-only-secret-key-never-use-in-production"
+_PLACEHOLDER_SECRETS = {
+    "change-me",
+    "changeme",
+    "secret",
+    "development-only-secret-key",
+    _DEVELOPMENT_SECRET,
+}
 
 
 class Settings(BaseSettings):
     """Everything configurable, read from environment variables (or a `.env` file)."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    # The project's .env, then one in the working directory (which wins where both set a value).
+    model_config = SettingsConfigDict(env_file=(PROJECT_ROOT / ".env", ".env"), extra="ignore")
 
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = "sqlite:///var/committee.db"
-    broker_url: str = "filesystem://"
+    # With a host named, kombu does not warn "No hostname was supplied" in every process.
+    broker_url: str = "filesystem://localhost/"
     # The zero-setup broker: kombu's filesystem transport keeps messages in this folder.
     broker_folder: Path = Path("var/broker")
-    secret_key: str = "development-only-secret-key"
+    secret_key: str = _DEVELOPMENT_SECRET
     # A token names a server-side session that logout, a password change or deactivation
     # revokes at once; this bounds how long a token that leaked stays usable.
     access_token_minutes: int = Field(default=60, ge=1, le=24 * 60)
@@ -46,6 +61,9 @@ class Settings(BaseSettings):
     attachments_per_proposal_max: int = Field(default=50, ge=1)
     attachments_per_organisation_max: int = Field(default=2000, ge=1)
     webhooks_per_organisation_max: int = Field(default=10, ge=1)
+    # Every other request body (JSON, forms) is read into memory: 1 MiB is far above any real
+    # proposal or review and keeps one client from filling a worker's memory.
+    request_body_max_bytes: int = Field(default=1024 * 1024, ge=1024)
     public_url: str = "http://127.0.0.1:8000"
     # Pagination defaults for every list endpoint.
     page_size_default: int = Field(default=50, ge=1)
@@ -81,14 +99,16 @@ class Settings(BaseSettings):
     job_lost_after_seconds: int = Field(default=300, ge=1)
     # A pipeline stage that failed this many times is marked stalled for an admin to re-drive.
     stage_max_attempts: int = Field(default=5, ge=1)
-    # Outgoing e-mail; with no SMTP_HOST, e-mail notifications stay stored and are marked sent
-    # to the log only (the zero-setup demo has no mail server).
+    # Outgoing e-mail; with no SMTP_HOST, e-mails are written to MAIL_DIR and the log and marked
+    # `logged`, not `sent` (the zero-setup demo has no mail server).
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_starttls: bool = False
     smtp_from: str = "committee@localhost"
+    # Without SMTP_HOST each e-mail is written here as <notification id>.eml (and logged).
+    mail_dir: Path = Path("var/mail")
     webhook_timeout_seconds: float = Field(default=5.0, gt=0)
     # Webhook URLs come from applicants and are called from inside our network, so by default
     # they may only reach public addresses. Tests and local development post to a receiver on
@@ -113,6 +133,24 @@ class Settings(BaseSettings):
 
     # `committee worker` serves its task metrics for Prometheus on this port (0: not served).
     worker_metrics_port: int = Field(default=0, ge=0, le=65535)
+
+    @model_validator(mode="after")
+    def _name_the_filesystem_broker_host(self) -> "Settings":
+        if self.broker_url == "filesystem://":  # the transport ignores the host: same broker
+            self.broker_url = "filesystem://localhost/"
+        return self
+
+    @model_validator(mode="after")
+    def _anchor_relative_paths(self) -> "Settings":
+        sqlite = "sqlite:///"
+        relative = not self.database_url.startswith((sqlite + "/", sqlite + ":memory:"))
+        if self.database_url.startswith(sqlite) and relative:
+            self.database_url = sqlite + str(PROJECT_ROOT / self.database_url.removeprefix(sqlite))
+        for name in ("broker_folder", "attachments_dir", "mail_dir"):
+            path = getattr(self, name)
+            if not path.is_absolute():
+                setattr(self, name, PROJECT_ROOT / path)
+        return self
 
     @model_validator(mode="after")
     def _visibility_above_time_limit(self) -> "Settings":

@@ -89,7 +89,16 @@ def engine_for(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # A server that does not answer (a host down, a network cut, not a refused port) would
+    # hold each request for the operating system's TCP timeout, minutes, and the client would
+    # give up with no answer; after a few seconds it is a 503 the client can retry.
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=10,
+        connect_args={"connect_timeout": 5},
+    )
 
 
 def get_engine() -> Engine:

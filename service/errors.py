@@ -1,13 +1,26 @@
-"""Domain errors carry their HTTP status; one handler renders them as {"error", "detail"}."""
+"""Domain errors carry their HTTP status; handlers render every error as one JSON shape.
 
+The shape is {"error": ClassName, "detail": text, "fields": [{"field", "message"}, ...]}, with
+`fields` always a list (empty when no single field is to blame), whatever went wrong: a domain
+error, invalid input, the database being away (503) or a bug (500).
+"""
+
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
+
+# What a 503 tells clients to wait before retrying: a database restart or fail-over takes
+# seconds, and clients that all retry at once the moment it is back would queue again.
+DATABASE_RETRY_AFTER_SECONDS = 5
 
 
 class DomainError(Exception):
@@ -61,6 +74,10 @@ class InvalidInput(DomainError):
     status_code = 422
 
 
+class Incomplete(InvalidInput):
+    """Required fields are missing for this step; `fields` names each of them."""
+
+
 class PayloadTooLarge(DomainError):
     status_code = 413
 
@@ -79,7 +96,7 @@ class TooManyRequests(DomainError):
 
 
 def _body(name: str, detail: str, **extra: Any) -> dict[str, Any]:
-    return {"error": name, "detail": detail, **extra}
+    return {"error": name, "detail": detail, "fields": [], **extra}
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:
@@ -93,8 +110,13 @@ async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, NotAuthenticated) else None
     if isinstance(exc, TooManyRequests):
         headers = {"Retry-After": str(exc.extra["retry_after"])}
+    extra = dict(exc.extra)
+    # Services name the one field at fault as `field=`; clients read every blamed field from
+    # the `fields` list, whichever error it is.
+    if "field" in extra:
+        extra["fields"] = [{"field": extra.pop("field"), "message": exc.detail}]
     return JSONResponse(
-        _body(type(exc).__name__, exc.detail, **exc.extra), exc.status_code, headers=headers
+        _body(type(exc).__name__, exc.detail, **extra), exc.status_code, headers=headers
     )
 
 
@@ -110,7 +132,12 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    names = {404: "NotFound", 405: "MethodNotAllowed", 401: "NotAuthenticated"}
+    names = {
+        404: "NotFound",
+        405: "MethodNotAllowed",
+        401: "NotAuthenticated",
+        413: "PayloadTooLarge",
+    }
     name = names.get(exc.status_code, "HTTPError")
     return JSONResponse(
         _body(name, str(exc.detail)), exc.status_code, headers=getattr(exc, "headers", None)
@@ -149,6 +176,49 @@ async def _integrity_error(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def payload_too_large(limit: int) -> JSONResponse:
+    return JSONResponse(
+        _body("PayloadTooLarge", f"the request body exceeds {limit} bytes", limit=limit), 413
+    )
+
+
+def _is_database_away(exc: Exception) -> bool:
+    # OperationalError: could not connect, the server closed the connection, the server is
+    # shutting down. A connection found dead mid-statement may surface as another DBAPIError
+    # class; SQLAlchemy then marks it `connection_invalidated`. A pool that cannot hand out a
+    # connection in time is the database not keeping up: the same answer.
+    if isinstance(exc, OperationalError | PoolTimeoutError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+def service_unavailable() -> JSONResponse:
+    return JSONResponse(
+        _body(
+            "ServiceUnavailable",
+            "the database is unavailable for the moment; nothing was changed, retry shortly",
+        ),
+        503,
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+    )
+
+
+async def _database_error(_: Request, exc: Exception) -> JSONResponse:
+    if not _is_database_away(exc):
+        raise exc  # a statement the database refused for another reason is a bug: a 500
+    log.warning("database unavailable: %s", str(exc).splitlines()[0])
+    return service_unavailable()
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    # Starlette logs the trace after this answer is sent; the client gets the one shape.
+    if _is_database_away(exc):  # raised where the narrower handlers do not reach
+        return service_unavailable()
+    return JSONResponse(
+        _body("InternalError", "an unexpected error occurred; it has been logged"), 500
+    )
+
+
 class FieldProblem(BaseModel):
     field: str
     message: str
@@ -160,7 +230,7 @@ class ErrorBody(BaseModel):
     model_config = ConfigDict(extra="allow")
     error: str
     detail: str
-    fields: list[FieldProblem] | None = None
+    fields: list[FieldProblem] = []
 
 
 def _document_errors(app: FastAPI) -> None:
@@ -226,5 +296,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(DataError, _data_error)
+    app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(PoolTimeoutError, _database_error)
+    app.add_exception_handler(Exception, _unexpected_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -11,6 +11,7 @@ from service.admin.router import router as admin_router
 from service.analysis.router import router as analysis_router
 from service.assignment.router import router as assignment_router
 from service.auth.router import router as auth_router
+from service.body_limit import BodyLimit
 from service.committees.router import router as committees_router
 from service.config import get_settings
 from service.db import get_engine
@@ -57,6 +58,7 @@ def create_app() -> FastAPI:
         api.include_router(router)
     app.include_router(api)
     app.include_router(metrics_router)
+    app.add_middleware(BodyLimit)
     app.add_middleware(RequestMetrics)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(UploadSizeLimit)

@@ -36,6 +36,12 @@ def _states(database: Path) -> list[str]:
 
 def test_dev_moves_the_demo_proposal_to_review_on_sqlite(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in _SERVER_SETTINGS}
+    # The defaults are relative to the project folder; this run keeps its files apart.
+    env.update(
+        DATABASE_URL=f"sqlite:///{tmp_path}/var/committee.db",
+        BROKER_FOLDER=str(tmp_path / "var" / "broker"),
+        ATTACHMENTS_DIR=str(tmp_path / "var" / "attachments"),
+    )
     port = _free_port()
     dev = subprocess.Popen(
         [sys.executable, "-m", "service.cli", "dev", "--port", str(port)],

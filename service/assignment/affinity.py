@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from service.assignment.profiles import ProposalProfile, ReviewerProfile
 
@@ -42,6 +41,10 @@ class TfidfAffinity:
         self, proposals: Sequence[ProposalProfile], reviewers: Sequence[ReviewerProfile]
     ) -> tuple[Any, Any]:
         """L2-normalised float32 TF-IDF rows for proposals and reviewers."""
+        # Imported here: scikit-learn takes seconds to import, and every process (the API, beat,
+        # `committee queue`) imports this module while only assignment jobs encode.
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         vectorizer = TfidfVectorizer(
             stop_words="english",
             sublinear_tf=self.sublinear_tf,

@@ -9,6 +9,7 @@ from service.committees import service
 from service.committees.models import CommitteeCreate, CommitteePublic, CommitteeUpdate
 from service.deps import AdminUser, CurrentUser, SessionDep
 from service.idempotency import IdempotentDep
+from service.pagination import Cursor, Limit, Page, page_size
 
 router = APIRouter(tags=["committees"])
 
@@ -26,12 +27,18 @@ def create_committee(
     return once.respond(session, work, 201)
 
 
-@router.get("/committees", response_model=list[CommitteePublic])
-def list_committees(session: SessionDep, _: AdminUser) -> list[CommitteePublic]:
-    return [
-        service.to_public(session=session, committee=c)
-        for c in service.list_committees(session=session)
-    ]
+@router.get("/committees", response_model=Page[CommitteePublic])
+def list_committees(
+    session: SessionDep, _: AdminUser, cursor: Cursor = None, limit: Limit = None
+) -> Page[CommitteePublic]:
+    """Committees by name; follow `next_cursor` for more."""
+    rows, next_cursor = service.list_committees(
+        session=session, cursor=cursor, limit=page_size(limit)
+    )
+    return Page(
+        items=[service.to_public(session=session, committee=c) for c in rows],
+        next_cursor=next_cursor,
+    )
 
 
 @router.get("/committees/{committee_id}", response_model=CommitteePublic)

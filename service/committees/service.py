@@ -21,6 +21,7 @@ from service.committees.models import (
 from service.errors import Conflict, InvalidInput, NotFound
 from service.jobs import Job
 from service.outbox.service import enqueue_all
+from service.pagination import keyset, split_page
 from service.proposals.models import Proposal
 from service.workflow.table import State
 
@@ -146,8 +147,13 @@ def _recheck_quorum(*, session: Session, committee_id: UUID) -> None:
     )
 
 
-def list_committees(*, session: Session) -> list[Committee]:
-    return list(session.exec(select(Committee).order_by(Committee.name)))
+def list_committees(
+    *, session: Session, cursor: str | None, limit: int
+) -> tuple[list[Committee], str | None]:
+    """A page of committees by name, and the cursor of the next page."""
+    key = [(col(Committee.name), True), (col(Committee.id), True)]
+    query = keyset(select(Committee), key, cursor, [str, UUID], limit)
+    return split_page(session.exec(query).all(), limit, lambda c: (c.name, c.id))
 
 
 def _check_name_free(session: Session, name: str, except_id: UUID | None = None) -> None:

@@ -42,6 +42,7 @@ from collections.abc import Sequence
 from contextlib import closing, suppress
 from email.message import EmailMessage
 from email.utils import format_datetime
+from pathlib import Path
 from uuid import UUID
 
 import httpx
@@ -121,8 +122,9 @@ def deliver_batch(*, session: Session, notification_ids: Sequence[UUID]) -> dict
     For the delivery task, which owns the transaction and must commit before retrying anything.
     Rows already `sent` or `failed` are left alone; ids with no row are missing from the result.
 
-    With no `SMTP_HOST` configured, e-mail is written to the `service.notifications` log and
-    marked sent: the zero-setup demo has no mail server, and the message is still in the row.
+    With no `SMTP_HOST` configured, each e-mail is written to MAIL_DIR as a file and to the
+    `service.notifications` log and marked `logged`: the zero-setup demo has no mail server,
+    and `logged` keeps these apart from mail that went out if SMTP is configured later.
     """
     settings = get_settings()
     # The row locks make a duplicated task wait here and then find the rows already sent. Taken
@@ -166,7 +168,7 @@ def deliver(*, session: Session, notification_id: UUID) -> DeliveryStatus:
 def _attempt(notification: Notification, senders: "_Senders", settings: Settings) -> Outcome:
     notification.attempts += 1
     try:
-        senders.send(notification)
+        status = senders.send(notification)
     except _PermanentDeliveryError as exc:
         _record_failure(notification, str(exc), final=True)
     except TransientDeliveryError as exc:
@@ -180,7 +182,7 @@ def _attempt(notification: Notification, senders: "_Senders", settings: Settings
         log.exception("notification %s could not be delivered", notification.id)
         _record_failure(notification, f"{type(exc).__name__}: {exc}", final=True)
     else:
-        notification.status = DeliveryStatus.sent
+        notification.status = status
         notification.sent_at = utcnow()
         notification.last_error = None
     return DeliveryStatus(notification.status)
@@ -216,23 +218,28 @@ class _Senders:
         self._mailer = _Mailer(settings.smtp_host, settings) if settings.smtp_host else None
         self._http: dict[bytes, httpx.Client] = {}
 
-    def send(self, notification: Notification) -> None:
+    def send(self, notification: Notification) -> DeliveryStatus:
+        """Deliver one notification; `logged` when e-mail could only be written locally."""
         if notification.channel == Channel.webhook:
             hook = self._hooks.get(notification.webhook_id) if notification.webhook_id else None
             if hook is None or not hook.active:
                 raise _PermanentDeliveryError("the webhook was removed before delivery")
             target = _webhook_target(notification.address, self._settings)
             _call_webhook(self._http_client(target.url.raw_host), target, hook, notification)
-        elif self._mailer is not None:
-            self._mailer.send(_email_message(notification, self._settings))
-        else:
-            log.info(
-                "e-mail (no SMTP_HOST, not sent) to %s, subject %r, Message-ID %s:\n%s",
-                notification.address,
-                notification.subject,
-                _message_id(notification, self._settings),
-                notification.body,
-            )
+            return DeliveryStatus.sent
+        message = _email_message(notification, self._settings)
+        if self._mailer is not None:
+            self._mailer.send(message)
+            return DeliveryStatus.sent
+        path = _write_mail_file(notification, message, self._settings)
+        log.info(
+            "e-mail (no SMTP_HOST, not sent) to %s, subject %r, written to %s:\n%s",
+            notification.address,
+            message["Subject"],
+            path,
+            notification.body,
+        )
+        return DeliveryStatus.logged
 
     def close(self) -> None:
         if self._mailer is not None:
@@ -271,6 +278,20 @@ def _email_message(notification: Notification, settings: Settings) -> EmailMessa
     message["X-Committee-Event"] = notification.event
     message.set_content(notification.body)
     return message
+
+
+def _write_mail_file(notification: Notification, message: EmailMessage, settings: Settings) -> Path:
+    """The message as an .eml file named by the notification: a repeat overwrites, never adds.
+
+    Written beside and renamed into place, so a reader never sees half a message.
+    """
+    folder = settings.mail_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{notification.id}.eml"
+    partial = folder / f".{notification.id}.eml.partial"
+    partial.write_bytes(message.as_bytes())
+    partial.replace(path)
+    return path
 
 
 class _Mailer:

@@ -18,6 +18,8 @@ class Channel(StrEnum):
 class DeliveryStatus(StrEnum):
     pending = "pending"
     sent = "sent"
+    # No SMTP server configured: written to MAIL_DIR and the log, never handed to a mail server.
+    logged = "logged"
     failed = "failed"  # gave up after the last attempt
 
 

@@ -23,6 +23,7 @@ from service.deps import CurrentUser, SessionDep
 from service.errors import Conflict, InvalidInput, NotFound
 from service.notifications.models import Webhook
 from service.notifications.targets import WebhookTargetRefused, check_webhook_target
+from service.pagination import Cursor, Limit, Page, keyset, page_size, split_page
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 
@@ -105,13 +106,18 @@ def register_webhook(*, session: Session, user: User, data: WebhookCreate) -> We
     return webhook
 
 
-def list_webhooks(*, session: Session, user: User) -> list[Webhook]:
-    """Active webhooks: the applicant's organisation's, or every organisation's for an admin."""
+def list_webhooks(
+    *, session: Session, user: User, cursor: str | None = None, limit: int
+) -> tuple[list[Webhook], str | None]:
+    """A page of active webhooks, oldest first: the applicant's organisation's, or every
+    organisation's for an admin; and the cursor of the next page."""
     scope = policy.webhook_scope(user)
     query = select(Webhook).where(col(Webhook.active).is_(True))
     if scope is not None:
         query = query.where(Webhook.organisation_id == scope)
-    return list(session.exec(query.order_by(col(Webhook.created_at), col(Webhook.id))))
+    key = [(col(Webhook.created_at), True), (col(Webhook.id), True)]
+    rows = session.exec(keyset(query, key, cursor, [datetime, UUID], limit)).all()
+    return split_page(rows, limit, lambda w: (w.created_at, w.id))
 
 
 def remove_webhook(*, session: Session, user: User, webhook_id: UUID) -> None:
@@ -140,10 +146,15 @@ def create_webhook(session: SessionDep, user: CurrentUser, data: WebhookCreate) 
     return WebhookCreated.model_validate(webhook)
 
 
-@router.get("", response_model=list[WebhookPublic])
-def get_webhooks(session: SessionDep, user: CurrentUser) -> list[WebhookPublic]:
-    """The webhooks the caller manages, without their secrets."""
-    return [WebhookPublic.model_validate(w) for w in list_webhooks(session=session, user=user)]
+@router.get("", response_model=Page[WebhookPublic])
+def get_webhooks(
+    session: SessionDep, user: CurrentUser, cursor: Cursor = None, limit: Limit = None
+) -> Page[WebhookPublic]:
+    """The webhooks the caller manages, without their secrets; follow `next_cursor` for more."""
+    rows, next_cursor = list_webhooks(
+        session=session, user=user, cursor=cursor, limit=page_size(limit)
+    )
+    return Page(items=[WebhookPublic.model_validate(w) for w in rows], next_cursor=next_cursor)
 
 
 @router.delete("/{webhook_id}", status_code=204)

@@ -5,11 +5,12 @@ from fastapi import APIRouter
 from service.deps import AdminUser, SessionDep
 from service.organisations import service
 from service.organisations.models import OrganisationCreate, OrganisationPublic
+from service.pagination import Cursor, Limit, Page, page_size
 
 router = APIRouter(tags=["organisations"])
 
 
-@router.post("/organizations", response_model=OrganisationPublic, status_code=201)
+@router.post("/organisations", response_model=OrganisationPublic, status_code=201)
 def create_organisation(
     session: SessionDep, _: AdminUser, data: OrganisationCreate
 ) -> OrganisationPublic:
@@ -18,7 +19,12 @@ def create_organisation(
     return OrganisationPublic.model_validate(organisation)
 
 
-@router.get("/organizations", response_model=list[OrganisationPublic])
-def list_organisations(session: SessionDep, _: AdminUser) -> list[OrganisationPublic]:
-    rows = service.list_organisations(session=session)
-    return [OrganisationPublic.model_validate(o) for o in rows]
+@router.get("/organisations", response_model=Page[OrganisationPublic])
+def list_organisations(
+    session: SessionDep, _: AdminUser, cursor: Cursor = None, limit: Limit = None
+) -> Page[OrganisationPublic]:
+    """Organisations by name; follow `next_cursor` for more."""
+    rows, next_cursor = service.list_organisations(
+        session=session, cursor=cursor, limit=page_size(limit)
+    )
+    return Page(items=[OrganisationPublic.model_validate(o) for o in rows], next_cursor=next_cursor)

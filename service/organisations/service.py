@@ -1,9 +1,12 @@
 """Organisations: created and listed by administrators."""
 
-from sqlmodel import Session, func, select
+from uuid import UUID
+
+from sqlmodel import Session, col, func, select
 
 from service.errors import Conflict
 from service.organisations.models import Organisation, OrganisationCreate
+from service.pagination import keyset, split_page
 
 
 def create_organisation(*, session: Session, data: OrganisationCreate) -> Organisation:
@@ -17,5 +20,10 @@ def create_organisation(*, session: Session, data: OrganisationCreate) -> Organi
     return organisation
 
 
-def list_organisations(*, session: Session) -> list[Organisation]:
-    return list(session.exec(select(Organisation).order_by(Organisation.name)))
+def list_organisations(
+    *, session: Session, cursor: str | None, limit: int
+) -> tuple[list[Organisation], str | None]:
+    """A page of organisations by name, and the cursor of the next page."""
+    key = [(col(Organisation.name), True), (col(Organisation.id), True)]
+    query = keyset(select(Organisation), key, cursor, [str, UUID], limit)
+    return split_page(session.exec(query).all(), limit, lambda o: (o.name, o.id))

@@ -149,6 +149,9 @@ class Proposal(ProposalFields, Record, table=True):
     __table_args__ = (
         Index("ix_proposals_created_at_id", "created_at", "id"),
         Index("ix_proposals_state_updated_at", "state", "updated_at"),
+        # Keyset pages of one organisation's or one state's proposals (see list_visible).
+        Index("ix_proposals_organisation_created_id", "organisation_id", "created_at", "id"),
+        Index("ix_proposals_state_created_id", "state", "created_at", "id"),
     )
     organisation_id: UUID = Field(foreign_key="organisations.id", index=True)
     created_by: UUID = Field(foreign_key="users.id")

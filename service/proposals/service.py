@@ -4,19 +4,16 @@ Service functions flush but never commit: the request or the task that calls the
 transaction. Every function taking a client-supplied id asks the access policy first.
 """
 
-import base64
-import binascii
-import json
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from service import policy
 from service.auth.models import User
 from service.db import flush_or_conflict
-from service.errors import EditConflict, InvalidInput, InvalidTransition
+from service.errors import EditConflict, InvalidTransition
+from service.pagination import keyset, split_page
 from service.policy import Action
 from service.proposals.models import (
     Proposal,
@@ -30,19 +27,6 @@ from service.workflow.moves import move
 from service.workflow.table import Actor, Event, GuardContext, State, Tag, has_tag
 
 # --- listing ------------------------------------------------------------------------------
-
-
-def _encode_cursor(proposal: Proposal) -> str:
-    raw = json.dumps([proposal.created_at.isoformat(), str(proposal.id)])
-    return base64.urlsafe_b64encode(raw.encode()).decode()
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, UUID]:
-    try:
-        created, ident = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return datetime.fromisoformat(created), UUID(ident)
-    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
-        raise InvalidInput("cursor: not a cursor this API returned", field="cursor") from None
 
 
 def list_visible(
@@ -60,19 +44,14 @@ def list_visible(
         query = query.where(Proposal.state == state)
     if committee_id is not None:
         query = query.where(Proposal.committee_id == committee_id)
-    if cursor is not None:
-        created, ident = _decode_cursor(cursor)
-        query = query.where(
-            or_(
-                col(Proposal.created_at) < created,
-                and_(col(Proposal.created_at) == created, col(Proposal.id) < ident),
-            )
-        )
-    query = query.order_by(col(Proposal.created_at).desc(), col(Proposal.id).desc())
-    rows = list(session.exec(query.limit(limit + 1)))
-    next_cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    key = [(col(Proposal.created_at), False), (col(Proposal.id), False)]
+    rows, next_cursor = split_page(
+        session.exec(keyset(query, key, cursor, [datetime, UUID], limit)).all(),
+        limit,
+        lambda p: (p.created_at, p.id),
+    )
     # A page may come out short (a chair's conflicts); the cursor still moves past it.
-    page = policy.readable_page(session=session, user=user, proposals=rows[:limit])
+    page = policy.readable_page(session=session, user=user, proposals=rows)
     return [policy.shown_fields(a, ProposalPublic.model_validate(a.proposal)) for a in page], (
         next_cursor
     )

@@ -6,8 +6,8 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 
 from service.assignment.models import AssignmentPublic, AssignmentStatus
-from service.config import get_settings
 from service.deps import CurrentUser, SessionDep
+from service.pagination import Cursor, Limit, page_size
 from service.reviews import discussion, quality, response, service
 from service.reviews.schemas import (
     AssignmentDetail,
@@ -39,19 +39,14 @@ def list_assignments(
     session: SessionDep,
     user: CurrentUser,
     status: AssignmentStatus | None = None,
-    limit: Annotated[int | None, Query(ge=1)] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    cursor: Cursor = None,
+    limit: Limit = None,
 ) -> AssignmentPage:
-    """The caller's review assignments, soonest due first; follow `next_offset` for more."""
-    settings = get_settings()
-    items, next_offset = service.list_assignments(
-        session=session,
-        user=user,
-        status=status,
-        limit=min(limit or settings.page_size_default, settings.page_size_max),
-        offset=offset,
+    """The caller's review assignments, soonest due first; follow `next_cursor` for more."""
+    items, next_cursor = service.list_assignments(
+        session=session, user=user, status=status, limit=page_size(limit), cursor=cursor
     )
-    return AssignmentPage(items=items, next_offset=next_offset)
+    return AssignmentPage(items=items, next_cursor=next_cursor)
 
 
 @router.get("/assignments/{assignment_id}", response_model=AssignmentDetail)
@@ -118,9 +113,7 @@ def read_reviews(
     session: SessionDep,
     user: CurrentUser,
     proposal_id: UUID,
-    version: Annotated[
-        int | None, Query(ge=1, description="a round; the current one if absent")
-    ] = None,
+    version: Round = None,
 ) -> ProposalReviews:
     """The submitted reviews of a version with their aggregate (committee only)."""
     return service.reviews_for(session=session, user=user, proposal_id=proposal_id, version=version)
@@ -164,9 +157,7 @@ def read_discussion(
     session: SessionDep,
     user: CurrentUser,
     proposal_id: UUID,
-    version: Annotated[
-        int | None, Query(ge=1, description="a round; the current one if absent")
-    ] = None,
+    version: Round = None,
 ) -> list[DiscussionCommentPublic]:
     """The committee's discussion of a round: its chair and the reviewers who submitted."""
     return discussion.discussion(

@@ -30,7 +30,7 @@ class AssignmentItem(BaseModel):
 
 class AssignmentPage(BaseModel):
     items: list[AssignmentItem]
-    next_offset: int | None = Field(description="Pass as `offset` for the next page; null: last")
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null: last")
 
 
 class DeclineRequest(BaseModel):

@@ -6,9 +6,10 @@ transaction. Every function taking a client-supplied id checks the caller agains
 who may not know it exists gets NotFound, who may see it but not act gets Forbidden.
 """
 
+from datetime import UTC, datetime
 from uuid import UUID
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from service import policy
 from service.assignment.models import (
@@ -28,6 +29,7 @@ from service.errors import Conflict, InvalidInput, NotFound
 from service.jobs import Job
 from service.notifications.service import notify
 from service.outbox.service import enqueue
+from service.pagination import keyset, split_page
 from service.proposals.models import Proposal
 from service.reviews.aggregate import aggregate
 from service.reviews.models import Decision, MetaReview, Outcome, Review, ReviewAggregate
@@ -83,15 +85,20 @@ def _applicants(*, session: Session, proposal: Proposal) -> list[User]:
 # --- assignments ------------------------------------------------------------------------------
 
 
+# Where an assignment without a due date sorts: after every dated one.
+_UNDATED = datetime(9999, 12, 31, tzinfo=UTC)
+
+
 def list_assignments(
     *,
     session: Session,
     user: User,
     status: AssignmentStatus | None = None,
     limit: int,
-    offset: int = 0,
-) -> tuple[list[AssignmentItem], int | None]:
-    """A page of the caller's own assignments, soonest due first, and the next page's offset."""
+    cursor: str | None = None,
+) -> tuple[list[AssignmentItem], str | None]:
+    """A page of the caller's own assignments, soonest due first (undated last), newest
+    first among equals, and the cursor of the next page."""
     policy.require_committee_member(user)
     query = (
         select(Assignment, Proposal)
@@ -100,12 +107,14 @@ def list_assignments(
     )
     if status is not None:
         query = query.where(Assignment.status == status)
-    query = query.order_by(
-        col(Assignment.due_at).asc().nulls_last(),
-        col(Assignment.created_at).desc(),
-        col(Assignment.id),
+    # Undated assignments sort as due at the end of time, so the keyset has no NULL in it.
+    due = func.coalesce(col(Assignment.due_at), _UNDATED)
+    key = [(due, True), (col(Assignment.created_at), False), (col(Assignment.id), True)]
+    rows, next_cursor = split_page(
+        session.exec(keyset(query, key, cursor, [datetime, datetime, UUID], limit)).all(),
+        limit,
+        lambda row: (row[0].due_at or _UNDATED, row[0].created_at, row[0].id),
     )
-    rows = list(session.exec(query.offset(offset).limit(limit + 1)))
     items = [
         AssignmentItem(
             id=assignment.id,
@@ -118,9 +127,9 @@ def list_assignments(
             due_at=assignment.due_at,
             created_at=assignment.created_at,
         )
-        for assignment, proposal in rows[:limit]
+        for assignment, proposal in rows
     ]
-    return items, (offset + limit if len(rows) > limit else None)
+    return items, next_cursor
 
 
 def _own_assignment(

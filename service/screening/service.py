@@ -26,6 +26,16 @@ from service.workflow.table import Actor, Event, GuardContext, State
 
 # Word-shingle Jaccard similarity at or above this marks a near-duplicate.
 DUPLICATE_SIMILARITY = 0.8
+# Plausibility ceilings: a value above them is a typo or a unit slip (cents, or another
+# currency), which the applicant should fix before analysts value it.
+# Fully capitalised R&D cost per approved drug is estimated at about 2.6 bn USD (Tufts CSDD,
+# 2016); a single programme asking for four times that is not a credible request.
+MAX_BUDGET_USD = 10_000_000_000
+# The best-selling medicines ever peak at roughly 20 to 30 bn USD a year (Humira, Keytruda);
+# four times the record leaves room for real outliers and none for an extra three zeros.
+MAX_PEAK_SALES_USD = 100_000_000_000
+# Discovery to market takes some 10 to 15 years; a launch further out than this is no plan.
+LAUNCH_HORIZON_YEARS = 25
 _NON_CLINICAL = {Modality.medical_device, Modality.diagnostic, Modality.manufacturing}
 _CLINICAL_PHASES = {Phase.phase_1, Phase.phase_2, Phase.phase_3, Phase.filed}
 
@@ -55,8 +65,29 @@ def _field_problems(proposal: Proposal, year: int) -> list[str]:
     found = [f"{name} is required" for name in proposal.missing_for_submit()]
     if proposal.budget_requested is not None and proposal.budget_requested <= 0:
         found.append("budget_requested must be greater than zero")
+    if proposal.budget_requested is not None and proposal.budget_requested > MAX_BUDGET_USD:
+        found.append(
+            f"budget_requested {proposal.budget_requested:,} USD is above the plausible ceiling "
+            f"of {MAX_BUDGET_USD:,} USD; check the amount and its unit"
+        )
+    if (
+        proposal.expected_peak_sales is not None
+        and proposal.expected_peak_sales > MAX_PEAK_SALES_USD
+    ):
+        found.append(
+            f"expected_peak_sales {proposal.expected_peak_sales:,} USD a year is above the "
+            f"plausible ceiling of {MAX_PEAK_SALES_USD:,} USD; check the amount and its unit"
+        )
     if proposal.target_launch_year is not None and proposal.target_launch_year < year:
         found.append(f"target_launch_year {proposal.target_launch_year} is in the past")
+    if (
+        proposal.target_launch_year is not None
+        and proposal.target_launch_year > year + LAUNCH_HORIZON_YEARS
+    ):
+        found.append(
+            f"target_launch_year {proposal.target_launch_year} is more than "
+            f"{LAUNCH_HORIZON_YEARS} years away"
+        )
     if proposal.modality == Modality.manufacturing and proposal.phase not in (
         None,
         Phase.not_applicable,

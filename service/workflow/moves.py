@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from service.assignment.closing import close_open_assignments
 from service.assignment.models import ClosedReason
 from service.db import flush_or_conflict, utcnow
-from service.errors import EditConflict, InvalidTransition
+from service.errors import EditConflict, Incomplete, InvalidTransition
 from service.jobs import Job
 from service.outbox.service import enqueue_all
 from service.proposals.models import Proposal, ProposalFields, ProposalVersion, Transition
@@ -117,6 +117,11 @@ def plan_moves(moves: Sequence[Move], now: datetime) -> MovePlan:
         try:
             transition = decide(source, change.event, change.actor, change.context)
         except TransitionRefused as refused:
+            if refused.missing:  # the client's input is incomplete: a 422 naming the fields
+                raise Incomplete(
+                    refused.reason,
+                    fields=[{"field": f, "message": "required to submit"} for f in refused.missing],
+                ) from None
             raise InvalidTransition(
                 refused.reason, state=source, legal=[str(e) for e in refused.legal]
             ) from None

@@ -168,10 +168,11 @@ _BY_SOURCE_EVENT = {(t.source, t.event): t for t in TRANSITIONS}
 class TransitionRefused(Exception):
     """The move is not legal now; `legal` lists the events the actor may fire instead."""
 
-    def __init__(self, reason: str, legal: list[Event]) -> None:
+    def __init__(self, reason: str, legal: list[Event], missing: tuple[str, ...] = ()) -> None:
         super().__init__(reason)
         self.reason = reason
         self.legal = legal
+        self.missing = missing  # set when the refusal is required fields left empty
 
 
 def has_tag(state: State | str, tag: Tag) -> bool:
@@ -201,5 +202,6 @@ def decide(
     if transition.guard is not None:
         reason = transition.guard(ctx or GuardContext())
         if reason is not None:
-            raise TransitionRefused(f"cannot {event} yet: {reason}", legal)
+            missing = ctx.missing_fields if ctx and transition.guard is _complete else ()
+            raise TransitionRefused(f"cannot {event} yet: {reason}", legal, missing)
     return transition

@@ -140,6 +140,7 @@ def test_non_admins_get_403_and_nothing_leaks(
         assert response.json() == {
             "error": "Forbidden",
             "detail": "only administrators may do this",
+            "fields": [],
         }
     assert api.client.get("/api/v1/admin/queue").status_code == 401
 

@@ -25,7 +25,7 @@ def test_admin_creates_organisation_user_and_committee(api: Api, committee: dict
     as_admin = api.as_(committee["admin"])
     organisation = as_admin(
         "POST",
-        "/organizations",
+        "/organisations",
         json={"name": "Tashkent Pharma", "country": "uz", "email_domains": ["@TP.example"]},
     )
     assert organisation.status_code == 201, organisation.text
@@ -79,7 +79,7 @@ def test_admin_creates_organisation_user_and_committee(api: Api, committee: dict
 def test_only_admins_manage_accounts(api: Api, committee: dict, who: str) -> None:
     call = api.as_(committee[who])
     assert (
-        call("POST", "/organizations", json={"name": "X Org", "country": "CN"}).status_code == 403
+        call("POST", "/organisations", json={"name": "X Org", "country": "CN"}).status_code == 403
     )
     assert call("GET", "/committees").status_code == 403
 
@@ -96,7 +96,7 @@ def test_duplicate_email_is_409(api: Api, committee: dict) -> None:
         },
     )
     assert response.status_code == 409
-    assert response.json()["field"] == "email"
+    assert response.json()["fields"][0]["field"] == "email"
 
 
 @pytest.mark.parametrize(

@@ -151,7 +151,7 @@ def test_duplicate_name_is_409(api: Api, committee: dict[str, Any]) -> None:
     ).json()
     response = as_admin("PATCH", f"/committees/{other['id']}", json={"name": "BIOMEDICINE"})
     assert response.status_code == 409
-    assert response.json()["field"] == "name"
+    assert response.json()["fields"][0]["field"] == "name"
     # Its own name, in another case, is no clash.
     renamed = as_admin("PATCH", f"/committees/{other['id']}", json={"name": "VACCINES"})
     assert renamed.status_code == 200, renamed.text

@@ -48,6 +48,7 @@ def test_a_unique_violation_is_a_conflict_to_retry(twins: TestClient) -> None:
     assert response.json() == {
         "error": "Conflict",
         "detail": "this conflicts with a record saved at the same moment; reload and try again",
+        "fields": [],
     }
 
 

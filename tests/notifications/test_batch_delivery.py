@@ -1,10 +1,13 @@
 """A batch of notifications in one task: one transaction, one SMTP connection, each told once."""
 
+import email
+import email.policy
 import logging
 import socket
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -12,7 +15,6 @@ import pytest
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from service.config import get_settings
-from service.notifications import delivery
 from service.notifications.models import DeliveryStatus, Notification
 from tests.notifications.conftest import Inbox, stored
 from tests.pipeline.conftest import wait_for
@@ -179,35 +181,41 @@ def test_missing_notifications_are_skipped(inbox: Inbox, emails: list[Notificati
     assert len(inbox.messages) == 1
 
 
-def test_without_a_mail_server_a_batch_is_logged_and_marked_sent(
+def test_without_a_mail_server_a_batch_is_written_to_files_and_marked_logged(
     configure: Callable[..., None],
     emails: list[Notification],
     caplog: pytest.LogCaptureFixture,
-    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
-    configure(SMTP_HOST=None)
-
-    def no_mime() -> None:
-        raise AssertionError("a MIME message was built for an e-mail nobody sends")
-
-    monkeypatch.setattr(delivery, "EmailMessage", no_mime)
+    configure(SMTP_HOST=None, MAIL_DIR=str(tmp_path / "mail"))
 
     with caplog.at_level(logging.INFO, logger="service.notifications"):
-        assert deliver_notifications.run(jobs=_jobs(emails)) == ["sent"] * 4
+        assert deliver_notifications.run(jobs=_jobs(emails)) == ["logged"] * 4
 
     lines = [r.getMessage() for r in caplog.records if r.name == "service.notifications"]
     assert len(lines) == 4
+    assert sorted(p.name for p in (tmp_path / "mail").iterdir()) == sorted(
+        f"{row.id}.eml" for row in emails
+    )
     for line, row in zip(lines, emails, strict=True):
+        path = tmp_path / "mail" / f"{row.id}.eml"
         assert f"to {row.address}," in line
-        assert f"<notification-{row.id}@localhost>" in line
+        assert str(path) in line
         assert "Please revise: Bispecific antibody R&D centre" in line
         assert "budget missing" in line
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        assert message["To"] == row.address
+        assert message["Message-ID"] == f"<notification-{row.id}@localhost>"
+        assert "budget missing" in message.get_content()  # type: ignore[attr-defined]
         committed = stored(row.id)
         assert (committed.status, committed.attempts, committed.last_error) == (
-            DeliveryStatus.sent,
+            DeliveryStatus.logged,
             1,
             None,
         )
+    # Delivering the batch again neither re-sends nor adds a file.
+    assert deliver_notifications.run(jobs=_jobs(emails)) == ["logged"] * 4
+    assert len(list((tmp_path / "mail").iterdir())) == 4
 
 
 def test_a_database_outage_retries_the_whole_batch(monkeypatch: pytest.MonkeyPatch) -> None:

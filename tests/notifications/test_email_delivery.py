@@ -2,6 +2,7 @@
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -91,19 +92,22 @@ def test_unreachable_mail_server_is_transient(
     assert stored(notification.id).status == DeliveryStatus.pending
 
 
-def test_without_a_mail_server_email_is_logged_and_marked_sent(
+def test_without_a_mail_server_email_is_logged_and_marked_logged_not_sent(
     session: Session,
     configure: Callable[..., None],
     announce: Any,
     caplog: pytest.LogCaptureFixture,
+    tmp_path: Path,
 ) -> None:
-    configure(SMTP_HOST=None)
+    configure(SMTP_HOST=None, MAIL_DIR=str(tmp_path))
     notification = only(announce(), "email")
 
     with caplog.at_level(logging.INFO, logger="service.notifications"):
-        assert deliver(session=session, notification_id=notification.id) == DeliveryStatus.sent
+        status = deliver(session=session, notification_id=notification.id)
+    assert status == DeliveryStatus.logged
     session.commit()
 
     assert "Please revise: Bispecific antibody R&D centre" in caplog.text
+    assert "Please revise" in (tmp_path / f"{notification.id}.eml").read_text()
     row = stored(notification.id)
-    assert (row.status, row.last_error) == (DeliveryStatus.sent, None)
+    assert (row.status, row.last_error) == (DeliveryStatus.logged, None)

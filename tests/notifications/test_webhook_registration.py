@@ -28,7 +28,7 @@ def test_applicant_registers_a_webhook_and_sees_the_secret_only_once(
 
     listed = applicant("GET", "/webhooks")
     assert listed.status_code == 200
-    (shown,) = listed.json()
+    (shown,) = listed.json()["items"]
     assert shown["id"] == body["id"] and "secret" not in shown
 
 
@@ -37,11 +37,11 @@ def test_another_organisations_webhook_is_not_found(
 ) -> None:
     rival = _as(api, committee, "rival")
 
-    assert rival("GET", "/webhooks").json() == []
+    assert rival("GET", "/webhooks").json()["items"] == []
     assert rival("DELETE", f"/webhooks/{webhook['id']}").status_code == 404
-    assert [w["id"] for w in _as(api, committee, "applicant")("GET", "/webhooks").json()] == [
-        webhook["id"]
-    ]
+    assert [
+        w["id"] for w in _as(api, committee, "applicant")("GET", "/webhooks").json()["items"]
+    ] == [webhook["id"]]
 
 
 def test_applicant_removes_its_webhook(
@@ -50,7 +50,7 @@ def test_applicant_removes_its_webhook(
     applicant = _as(api, committee, "applicant")
 
     assert applicant("DELETE", f"/webhooks/{webhook['id']}").status_code == 204
-    assert applicant("GET", "/webhooks").json() == []
+    assert applicant("GET", "/webhooks").json()["items"] == []
     assert applicant("DELETE", f"/webhooks/{webhook['id']}").status_code == 404
 
 
@@ -74,8 +74,8 @@ def test_admin_lists_every_organisations_webhooks_but_registers_none(
     admin = _as(api, committee, "admin")
 
     listed = admin("GET", "/webhooks")
-    assert {w["id"] for w in listed.json()} == {webhook["id"], rival_hook.json()["id"]}
-    assert all("secret" not in w for w in listed.json())
+    assert {w["id"] for w in listed.json()["items"]} == {webhook["id"], rival_hook.json()["id"]}
+    assert all("secret" not in w for w in listed.json()["items"])
     assert admin("POST", "/webhooks", json={"url": "https://a.example/"}).status_code == 403
 
 

@@ -79,7 +79,7 @@ def test_registration_refuses_urls_that_are_not_public_endpoints(
     assert response.status_code == 422, response.text
     assert response.json()["detail"].startswith("url: ")
     assert named in response.json()["detail"]
-    assert applicant("GET", "/webhooks").json() == []
+    assert applicant("GET", "/webhooks").json()["items"] == []
 
 
 def test_the_setting_lets_a_local_receiver_be_registered(
@@ -90,7 +90,7 @@ def test_the_setting_lets_a_local_receiver_be_registered(
     configure(WEBHOOK_ALLOW_PRIVATE="false")
     refused = applicant("POST", "/webhooks", json={"url": receiver.url})
     assert refused.status_code == 422
-    assert refused.json()["field"] == "url"
+    assert refused.json()["fields"][0]["field"] == "url"
 
     configure(WEBHOOK_ALLOW_PRIVATE="true")
     accepted = applicant("POST", "/webhooks", json={"url": receiver.url})

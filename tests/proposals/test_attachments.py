@@ -41,7 +41,7 @@ def test_oversized_file_is_413_and_not_kept(
     big = b"%PDF-" + b"0" * (256 * 1024)
     response = _upload(api, committee["applicant"], draft["id"], "big.pdf", big)
     assert response.status_code == 413
-    assert response.json()["field"] == "file"
+    assert response.json()["fields"][0]["field"] == "file"
     assert session.exec(select(Attachment)).all() == []
 
 

@@ -49,9 +49,12 @@ def test_incomplete_draft_cannot_be_submitted(api: Api, committee: dict) -> None
     as_applicant = api.as_(committee["applicant"])
     created = as_applicant("POST", "/proposals", json={"title": "Only a title"}).json()
     response = as_applicant("POST", f"/proposals/{created['id']}/submit")
-    assert response.status_code == 409
-    assert response.json()["error"] == "InvalidTransition"
+    assert response.status_code == 422
+    assert response.json()["error"] == "Incomplete"
     assert "therapeutic_area" in response.json()["detail"]
+    named = {f["field"] for f in response.json()["fields"]}
+    assert {"therapeutic_area", "phase", "budget_requested"} <= named
+    assert as_applicant("GET", f"/proposals/{created['id']}").json()["state"] == "draft"
 
 
 def test_submitted_proposal_cannot_be_edited(api: Api, committee: dict, draft: dict) -> None:
@@ -74,6 +77,7 @@ def test_second_submit_is_refused_with_the_legal_moves(
         "detail": "",
         "state": "screening",
         "legal": ["withdraw"],
+        "fields": [],
     }
 
 
@@ -223,4 +227,4 @@ def test_list_filters_by_state(api: Api, committee: dict, draft: dict) -> None:
 def test_bad_cursor_is_a_clear_422(api: Api, committee: dict) -> None:
     response = api.as_(committee["applicant"])("GET", "/proposals", params={"cursor": "garbage"})
     assert response.status_code == 422
-    assert response.json()["field"] == "cursor"
+    assert response.json()["fields"][0]["field"] == "cursor"

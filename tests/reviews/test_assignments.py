@@ -18,7 +18,7 @@ def test_reviewer_lists_own_assignments_with_the_proposal(
     staged = put_in_review(api, session, committee, draft, reviewers=2)
     first = committee["reviewers"][0]
     page = api.as_(first)("GET", "/assignments").json()
-    assert page["next_offset"] is None
+    assert page["next_cursor"] is None
     [item] = page["items"]
     assert item["id"] == staged.assignments[first]
     assert (item["proposal_title"], item["proposal_state"], item["status"]) == (
@@ -45,9 +45,10 @@ def test_assignments_are_paginated(
     session.commit()
     call = api.as_(committee["reviewers"][0])
     first_page = call("GET", "/assignments", params={"limit": 1}).json()
-    assert first_page["next_offset"] == 1
-    last_page = call("GET", "/assignments", params={"limit": 1, "offset": 1}).json()
-    assert last_page["next_offset"] is None
+    assert first_page["next_cursor"]
+    cursor = first_page["next_cursor"]
+    last_page = call("GET", "/assignments", params={"limit": 1, "cursor": cursor}).json()
+    assert last_page["next_cursor"] is None
     assert first_page["items"][0]["id"] != last_page["items"][0]["id"]
     invited = call("GET", "/assignments", params={"status": "invited"}).json()["items"]
     assert [i["proposal_title"] for i in invited] == ["Second one"]

@@ -77,7 +77,7 @@ def test_unknown_criterion_is_refused_naming_it(
         json={"scores": {"vibes": 5}},
     )
     assert response.status_code == 422
-    assert response.json()["field"] == "scores.vibes"
+    assert response.json()["fields"][0]["field"] == "scores.vibes"
     assert session.exec(select(Review)).all() == []
 
 

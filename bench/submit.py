@@ -1,0 +1,265 @@
+"""Benchmark of submitting over HTTP: create + attach + submit against `committee api --workers 2`.
+
+    .venv/bin/python bench/submit.py [--n 500] [--clients 16] [--api-workers 2]
+
+Starts its own PostgreSQL (from the local binaries), Redis (no persistence), `committee api
+--workers N` and `committee worker` on loopback, seeds a committee (200 organisations, 250
+reviewers), then drives N proposals through the three requests an applicant makes (create the
+draft, attach the business plan, submit), at most --clients flows at a time. Printed: flows per
+second and p50/p99 of a flow and of each request, beside the thin-insert ceiling measured in
+the same run (the same three requests, each one INSERT and commit, served the same way:
+bench/thin.py), their ratio (goal: at least 0.7), and the seconds from the last submit until
+the workers have every proposal in review (goal: under 10).
+"""
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+
+from bench.pipeline import WORDS
+from bench.servers import Servers, free_port, percentile, wait
+
+PDF = b"%PDF-1.7\n" + b"business plan " * 200
+STEPS = ("create", "attach", "submit")
+
+
+def _seed() -> list[Any]:
+    """200 organisations with an applicant each and a committee of 250 reviewers."""
+    from sqlmodel import Session
+
+    from service import models  # noqa: F401
+    from service.auth.models import Role, User
+    from service.committees.models import CommitteeCreate
+    from service.committees.service import create_committee
+    from service.db import get_engine
+    from service.organisations.models import Organisation
+    from service.proposals.vocabulary import TherapeuticArea
+
+    rng = random.Random(5)
+    with Session(get_engine(), expire_on_commit=False) as session:
+        organisations = [
+            Organisation(name=f"Org {i}", country="CN", email_domains=[f"org{i}.example"])
+            for i in range(200)
+        ]
+        session.add_all(organisations)
+        session.flush()
+        applicants = [
+            User(
+                email=f"applicant@org{i}.example",
+                full_name=f"Applicant {i}",
+                role=Role.applicant,
+                organisation_id=o.id,
+                password_hash="x",
+            )
+            for i, o in enumerate(organisations)
+        ]
+        reviewers = [
+            User(
+                email=f"reviewer{i}@reviewers{i % 40}.example",
+                full_name=f"Reviewer {i}",
+                role=Role.reviewer,
+                expertise_keywords=rng.sample(WORDS, 5),
+                capacity=1000,
+                password_hash="x",
+            )
+            for i in range(250)
+        ]
+        session.add_all(applicants + reviewers)
+        session.flush()
+        create_committee(
+            session=session,
+            data=CommitteeCreate(
+                name="Bench committee",
+                therapeutic_areas=list(TherapeuticArea),
+                reviewer_ids=[r.id for r in reviewers],
+            ),
+        )
+        session.commit()
+        return applicants
+
+
+def _proposal(i: int, rng: random.Random) -> dict[str, Any]:
+    return {
+        "title": f"Programme {i}: " + " ".join(rng.sample(WORDS, 4)),
+        "summary": " ".join(rng.sample(WORDS, 20)) + f" reference {i}",
+        "therapeutic_area": "oncology",
+        "modality": "small_molecule",
+        "phase": "phase_2",
+        "budget_requested": 50_000_000,
+        "expected_peak_sales": 500_000_000,
+        "target_launch_year": 2035,
+        "target_markets": ["CN", "KZ"],
+        "keywords": rng.sample(WORDS, 3),
+    }
+
+
+# One proposal's requests: (client, its number, where to add each request's milliseconds).
+Flow = Callable[[httpx.AsyncClient, int, dict[str, list[float]]], Awaitable[None]]
+
+
+async def _drive(
+    base: str, n: int, clients: int, flow: Flow
+) -> tuple[float, list[float], dict[str, list[float]]]:
+    """Run n flows, at most `clients` at a time; wall seconds, flow and per-step ms."""
+    gate = asyncio.Semaphore(clients)
+    flows: list[float] = []
+    steps: dict[str, list[float]] = {step: [] for step in STEPS}
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as client:
+
+        async def one(i: int) -> None:
+            async with gate:
+                began = time.perf_counter()
+                await flow(client, i, steps)
+                flows.append((time.perf_counter() - began) * 1000)
+
+        began = time.perf_counter()
+        await asyncio.gather(*(one(i) for i in range(n)))
+        return time.perf_counter() - began, flows, steps
+
+
+async def _timed(
+    steps: dict[str, list[float]], step: str, request: Awaitable[httpx.Response], expect: int
+) -> httpx.Response:
+    began = time.perf_counter()
+    response = await request
+    steps[step].append((time.perf_counter() - began) * 1000)
+    if response.status_code != expect:
+        raise SystemExit(f"{step}: {response.status_code} {response.text[:300]}")
+    return response
+
+
+def _submit_flow(tokens: list[str], bodies: list[dict[str, Any]]) -> Flow:
+    async def flow(client: httpx.AsyncClient, i: int, steps: dict[str, list[float]]) -> None:
+        auth = {"Authorization": f"Bearer {tokens[i % len(tokens)]}"}
+        created = await _timed(
+            steps, "create", client.post("/api/v1/proposals", json=bodies[i], headers=auth), 201
+        )
+        proposal = created.json()["id"]
+        await _timed(
+            steps,
+            "attach",
+            client.post(
+                f"/api/v1/proposals/{proposal}/attachments",
+                files={"file": ("plan.pdf", PDF, "application/pdf")},
+                headers=auth,
+            ),
+            201,
+        )
+        await _timed(
+            steps, "submit", client.post(f"/api/v1/proposals/{proposal}/submit", headers=auth), 200
+        )
+
+    return flow
+
+
+def _thin_flow(bodies: list[dict[str, Any]]) -> Flow:
+    async def flow(client: httpx.AsyncClient, i: int, steps: dict[str, list[float]]) -> None:
+        await _timed(steps, "create", client.post("/thin", json=bodies[i]), 201)
+        files = {"file": ("plan.pdf", PDF, "application/pdf")}
+        await _timed(steps, "attach", client.post("/thin", files=files), 201)
+        await _timed(steps, "submit", client.post("/thin"), 201)
+
+    return flow
+
+
+def _in_review() -> int:
+    from sqlalchemy import text
+
+    from service.db import get_engine
+
+    with get_engine().connect() as connection:
+        return int(
+            connection.execute(
+                text("SELECT count(*) FROM proposals WHERE state = 'in_review'")
+            ).scalar_one()
+        )
+
+
+def _row(
+    what: str, n: int, seconds: float, flows: list[float], steps: dict[str, list[float]]
+) -> str:
+    parts = " ".join(
+        f"{step} {statistics.median(steps[step]):6.1f}/{percentile(steps[step], 0.99):6.1f}"
+        for step in STEPS
+    )
+    return (
+        f"{what:<8} {n / seconds:8.1f}/s  flow p50 {statistics.median(flows):7.1f} "
+        f"p99 {percentile(flows, 0.99):7.1f} ms   (p50/p99 ms: {parts})"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--n", type=int, default=500, help="proposals (default 500)")
+    parser.add_argument("--clients", type=int, default=16, help="flows at a time (default 16)")
+    parser.add_argument("--api-workers", type=int, default=2, help="API processes (default 2)")
+    parser.add_argument("--worker-concurrency", type=int, default=2)
+    parser.add_argument("--timeout", type=float, default=900)
+    args = parser.parse_args()
+
+    servers = Servers()
+    try:
+        database = servers.database(servers.postgres(), "committee_bench_submit")
+        env = {
+            "DATABASE_URL": database,
+            "BROKER_URL": servers.redis(),
+            "ENVIRONMENT": "development",
+            "SECRET_KEY": "bench-secret-key-bench-secret-key-0123456789",
+            "ATTACHMENTS_DIR": str(servers.folder / "attachments"),
+        }
+        os.environ.update(env)
+        from service.auth.security import issue_token
+
+        applicants = _seed()
+        tokens = [issue_token(a.id) for a in applicants]
+        rng = random.Random(3)
+        bodies = [_proposal(i, rng) for i in range(args.n)]
+
+        # The ceiling first, on the same database, then stopped so both runs have the machine.
+        port = free_port()
+        thin = servers.python(
+            "uvicorn", "bench.thin:app", "--port", str(port), "--workers",
+            str(args.api_workers), "--log-level", "warning", env=env, log="thin.log",
+        )  # fmt: skip
+        thin_base = servers.answering(f"http://127.0.0.1:{port}", "/healthz")
+        ceiling = asyncio.run(_drive(thin_base, args.n, args.clients, _thin_flow(bodies)))
+        thin.terminate()
+        thin.wait(timeout=30)
+
+        servers.committee(
+            "worker", "--concurrency", str(args.worker_concurrency), "--loglevel", "WARNING",
+            env=env, log="worker.log",
+        )  # fmt: skip
+        base = servers.api(env, workers=args.api_workers)
+        submitted = asyncio.run(_drive(base, args.n, args.clients, _submit_flow(tokens, bodies)))
+        last_submit = time.perf_counter()
+        wait(lambda: _in_review() >= args.n, args.timeout, "every proposal in review")
+        settled = time.perf_counter() - last_submit
+    finally:
+        from service.db import get_engine
+
+        get_engine().dispose()
+        servers.stop()
+
+    print(
+        f"\n{args.n} proposals, {args.clients} at a time, API --workers {args.api_workers}, "
+        f"worker concurrency {args.worker_concurrency}"
+    )
+    print(_row("submit", args.n, *submitted))
+    print(_row("ceiling", args.n, *ceiling))
+    print(f"ratio submit / ceiling throughput: {ceiling[0] / submitted[0]:.2f} (goal >= 0.7)")
+    print(f"last submit -> every proposal in review: {settled:.1f} s (goal < 10 s)")
+
+
+if __name__ == "__main__":
+    main()
