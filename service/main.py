@@ -18,6 +18,7 @@ from service.notifications.webhooks import router as webhooks_router
 from service.organisations.router import router as organisations_router
 from service.proposals.router import router as proposals_router
 from service.reviews.router import router as reviews_router
+from service.web import install as install_pages
 
 API_PREFIX = "/api/v1"
 
@@ -57,6 +58,7 @@ def create_app() -> FastAPI:
         api.include_router(router)
     app.include_router(api)
     app.include_router(metrics_router)
+    install_pages(app)
     app.add_middleware(RequestMetrics)
 
     @app.get("/healthz", tags=["operations"])

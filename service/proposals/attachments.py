@@ -162,3 +162,22 @@ def get(*, session: Session, user: User, proposal_id: UUID, attachment_id: UUID)
     if attachment is None or attachment.proposal_id != proposal_id:
         raise NotFound(f"attachment {attachment_id} not found")
     return attachment
+
+
+def remove(*, session: Session, user: User, proposal_id: UUID, attachment_id: UUID) -> None:
+    """Take a file off a proposal that waits for its applicant (submitted versions keep theirs).
+
+    The blob stays on disk: it is content-addressed and may belong to other attachments.
+    """
+    proposal = get_own(session=session, user=user, proposal_id=proposal_id)
+    if not has_tag(proposal.state, Tag.applicant_action):
+        raise InvalidTransition(
+            f"files cannot be removed from a proposal in state {proposal.state}",
+            state=proposal.state,
+            legal=[],
+        )
+    attachment = get(
+        session=session, user=user, proposal_id=proposal_id, attachment_id=attachment_id
+    )
+    session.delete(attachment)
+    session.flush()
