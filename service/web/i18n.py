@@ -103,4 +103,8 @@ class Formats:
     def money(self, value: float | None, currency: str = "USD") -> str:
         if value is None:
             return ""
-        return format_currency(value, currency, locale=self.locale, format_type="standard")
+        # Sums asked of a committee are whole dollars: the locale's pattern without the cents.
+        pattern = self.locale.currency_formats["standard"].pattern.replace(".00", "")
+        return format_currency(
+            value, currency, format=pattern, locale=self.locale, currency_digits=False
+        )
