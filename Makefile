@@ -6,7 +6,7 @@ UV_VERSION := 0.13.8
 UV := .tools/bin/uv
 RUN := $(UV) run --locked --no-sync
 
-.PHONY: install run test lint format bench clean
+.PHONY: install run test lint format bench clean browser
 
 $(UV):
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is required"'
@@ -27,7 +27,16 @@ lint: install
 	$(RUN) ruff format --check .
 	$(RUN) mypy service workers
 
-test: lint
+# The browser tests drive Debian's Chromium (Playwright's own download cannot work here), with
+# CJK fonts so the Chinese pages render in screenshots.
+BROWSER_PACKAGES := chromium fonts-noto-cjk
+
+browser:
+	@dpkg -s $(BROWSER_PACKAGES) >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y $(BROWSER_PACKAGES); \
+		else echo "The browser tests need Chromium: run 'sudo apt-get update && sudo apt-get install -y $(BROWSER_PACKAGES)'"; fi; }
+
+test: lint browser
 	$(RUN) pytest
 
 format: install
