@@ -4,6 +4,7 @@ Each handler is an edge like an API route: it reads the form, calls the same ser
 the API calls (which applies the same access rules), commits, and redirects (303) or renders.
 """
 
+import io
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
@@ -301,14 +302,14 @@ async def upload(
 ) -> Response:
     form = await request.form()
     upload = form.get("file")
-    if upload is None or isinstance(upload, str) or not upload.filename:
-        raise InvalidInput("file: choose a file to attach", field="file")
+    chosen = upload is not None and not isinstance(upload, str)
+    # No file chosen: the service still checks access first, then names the missing file.
     attachments.add(
         session=session,
         user=user,
         proposal_id=proposal_id,
-        filename=upload.filename,
-        stream=upload.file,
+        filename=upload.filename or "" if chosen else "",  # type: ignore[union-attr]
+        stream=upload.file if chosen else io.BytesIO(),  # type: ignore[union-attr]
     )
     session.commit()
     return redirect(f"/proposals/{proposal_id}#attachments")
@@ -356,6 +357,7 @@ async def withdraw(
     request: Request, session: SessionDep, user: PageUser, proposal_id: UUID
 ) -> Response:
     form = await request.form()
+    service.get_own(session=session, user=user, proposal_id=proposal_id)  # 404 before 422
     if form.get("confirm") != "yes":
         raise InvalidInput("confirm: tick the box to confirm the withdrawal", field="confirm")
     reason = str(form.get("reason") or "")[:2000]
@@ -437,6 +439,7 @@ async def decline(
     request: Request, session: SessionDep, user: PageUser, assignment_id: UUID
 ) -> Response:
     form = await request.form()
+    _assignment(session, user, assignment_id)  # 404 before 422
     reason = str(form.get("reason") or "").strip()
     if not reason:
         raise InvalidInput("reason: say why you decline", field="reason")
@@ -474,6 +477,7 @@ async def save_review(
     request: Request, session: SessionDep, user: PageUser, assignment_id: UUID
 ) -> Response:
     form = await request.form()
+    _assignment(session, user, assignment_id)  # 404 before 422
     try:
         draft = _draft(form)
     except ValidationError as error:

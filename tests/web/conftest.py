@@ -11,7 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.pipeline.conftest import Process, processes, worker  # noqa: F401  (fixtures)
+from tests.pipeline import conftest as pipeline
+from tests.pipeline.conftest import Process
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -22,6 +23,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# The pipeline suite's fixtures: processes started beside the test, a real Celery worker.
+processes = pipeline.processes
+worker = pipeline.worker
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
