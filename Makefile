@@ -57,7 +57,7 @@ messages: install
 		--sort-output --omit-header -o $(LOCALE)/messages.pot .
 	for lang in $(PAGE_LANGUAGES); do \
 		if [ -f $(LOCALE)/$$lang/LC_MESSAGES/messages.po ]; then \
-			$(RUN) pybabel update --no-fuzzy-matching --omit-header -i $(LOCALE)/messages.pot -d $(LOCALE) -l $$lang; \
+			$(RUN) pybabel update --no-fuzzy-matching -i $(LOCALE)/messages.pot -d $(LOCALE) -l $$lang; \
 		else \
 			$(RUN) pybabel init -i $(LOCALE)/messages.pot -d $(LOCALE) -l $$lang; \
 		fi; \

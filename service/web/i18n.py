@@ -13,7 +13,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 from starlette.requests import Request
 
@@ -99,6 +99,9 @@ class Formats:
 
     def number(self, value: float | None) -> str:
         return "" if value is None else format_decimal(value, locale=self.locale)
+
+    def percent(self, value: float | None) -> str:
+        return "" if value is None else format_percent(value, "#,##0.0%", locale=self.locale)
 
     def money(self, value: float | None, currency: str = "USD") -> str:
         if value is None:
