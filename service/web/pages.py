@@ -18,9 +18,7 @@ from sqlmodel import Session, select
 
 from service.analysis.service import read_analysis
 from service.assignment.models import AssignmentStatus
-from service.auth import service as auth_service
 from service.auth.models import Role, User
-from service.auth.security import issue_token
 from service.committees.models import Committee
 from service.config import get_settings
 from service.db import utcnow
@@ -114,15 +112,16 @@ async def log_in(request: Request, session: SessionDep) -> Response:
     email = str(form.get("email") or "").strip()
     target = _safe_next(str(form.get("next") or "/"))
     try:
-        user = auth_service.authenticate(
+        token = sessions.sign_in(
             session=session, email=email, password=str(form.get("password") or "")
         )
     except NotAuthenticated:
         error = gettext(_language(request), "Incorrect e-mail or password.")
         context = {"next": target, "email": email, "error": error}
         return render(request, "login.html", context, status_code=401)
+    session.commit()
     response = redirect(target)
-    sessions.start(response, issue_token(user.id))
+    sessions.start(response, token)
     return response
 
 

@@ -11,7 +11,9 @@ import secrets
 from fastapi import Request, Response
 from sqlmodel import Session
 
+from service.auth import service as auth
 from service.auth.models import User
+from service.auth.security import issue_token
 from service.config import get_settings
 from service.deps import get_current_user
 from service.errors import Forbidden, NotAuthenticated
@@ -24,6 +26,12 @@ CSRF_FIELD = "csrf_token"
 def _secure() -> bool:
     # A development server is reached over plain http on loopback; everywhere else, https only.
     return get_settings().environment != "development"
+
+
+def sign_in(*, session: Session, email: str, password: str) -> str:
+    """The token `POST /api/v1/auth/token` would issue for these credentials (401 if wrong)."""
+    user = auth.authenticate(session=session, email=email, password=password)
+    return issue_token(user.id)
 
 
 def start(response: Response, token: str) -> None:
