@@ -6,9 +6,11 @@ from typing import Any
 
 import pytest
 
+from service.committees.models import DEFAULT_RUBRIC
 from tests.conftest import COMPLETE_PROPOSAL, Api
 
 PDF = b"%PDF-1.7\n" + b"business plan " * 50
+RUBRIC = [c.key for c in DEFAULT_RUBRIC]
 
 
 @pytest.fixture
@@ -167,3 +169,62 @@ def test_signing_out_clears_the_session(web: Any, committee: dict[str, Any]) -> 
     response = web.post("/logout", data={"csrf_token": token}, follow_redirects=False)
     assert response.status_code == 303
     assert web.get("/proposals", follow_redirects=False).status_code == 303
+
+
+def test_reviewer_declines_an_invitation_declaring_a_conflict(
+    web: Any, api: Api, session: Any, committee: dict[str, Any], draft: dict[str, Any]
+) -> None:
+    from service.assignment.models import AssignmentStatus
+    from tests.reviews.staging import put_in_review
+
+    staged = put_in_review(
+        api, session, committee, draft, reviewers=1, status=AssignmentStatus.invited
+    )
+    reviewer = committee["reviewers"][0]
+    assignment = staged.assignments[reviewer]
+    token = _sign_in(web, reviewer)
+    invitation = web.get(f"/assignments/{assignment}")
+    assert "Bispecific antibody R&amp;D centre" in invitation.text
+    assert 'id="review-form"' not in invitation.text  # no review before accepting
+    declined = web.post(
+        f"/assignments/{assignment}/decline",
+        data={
+            "csrf_token": token,
+            "reason": "I advise a competitor",
+            "conflict_of_interest": "yes",
+        },
+        follow_redirects=False,
+    )
+    assert declined.status_code == 303
+    items = api.as_(reviewer)("GET", "/assignments").json()["items"]
+    assert [i["status"] for i in items] == ["declined"]
+
+
+def test_a_review_is_submitted_only_with_the_confirmation(
+    web: Any, api: Api, session: Any, committee: dict[str, Any], draft: dict[str, Any]
+) -> None:
+    from tests.reviews.staging import put_in_review
+
+    staged = put_in_review(api, session, committee, draft, reviewers=1)
+    reviewer = committee["reviewers"][0]
+    assignment = staged.assignments[reviewer]
+    token = _sign_in(web, reviewer)
+    form = {
+        "csrf_token": token,
+        "recommendation": "approve",
+        "confidence": "4",
+        "comments_for_applicant": "Clear plan.",
+        **{f"score_{key}": "4" for key in RUBRIC},
+    }
+    unconfirmed = web.post(f"/assignments/{assignment}/review", data={**form, "submit": "yes"})
+    assert unconfirmed.status_code == 422
+    draft_seen = api.as_(committee["chair"])("GET", f"/proposals/{draft['id']}/reviews").json()
+    assert draft_seen["reviews"] == []  # saved as a draft, not submitted
+    confirmed = web.post(
+        f"/assignments/{assignment}/review",
+        data={**form, "submit": "yes", "confirm": "yes"},
+        follow_redirects=False,
+    )
+    assert confirmed.status_code == 303
+    reviews = api.as_(committee["chair"])("GET", f"/proposals/{draft['id']}/reviews").json()
+    assert [r["comments_for_applicant"] for r in reviews["reviews"]] == ["Clear plan."]
