@@ -9,6 +9,7 @@ from enum import StrEnum
 from service.analysis.report import ProspectBand
 from service.assignment.models import AssignmentStatus
 from service.auth.models import Role
+from service.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
 from service.proposals.vocabulary import Modality, Phase, TherapeuticArea
 from service.proposals.workflow import State
 from service.reviews.models import Outcome, Recommendation
@@ -143,3 +144,23 @@ FIELDS: dict[str, str] = {
 
 # Country names come from the CLDR in the reader's language; these are the ones offered.
 MARKETS_OTHER = ("US", "EU", "GB", "JP", "KR", "SG", "AE", "SA", "TR", "BR", "AU", "CA")
+
+# Why an upload was refused, by the service's error: said beside the file input.
+UPLOAD_ERRORS = {
+    InvalidInput: N_("Choose a file that is not empty."),
+    PayloadTooLarge: N_("The file is larger than the limit."),
+    UnsupportedMediaType: N_(
+        "This type of file is not accepted, or its content does not match its name."
+    ),
+}
+
+# A refused action in general, by HTTP status: the service's own detail follows in English.
+ERROR_EXPLANATIONS = {
+    403: N_("Your role does not allow this action."),
+    404: N_("This page does not exist, or it is not visible to you."),
+    409: N_("This is not possible in the current state; reload the page to see what changed."),
+    413: N_("The file is larger than the limit."),
+    415: N_("This type of file is not accepted, or its content does not match its name."),
+    422: N_("Some of what was sent is not valid."),
+    429: N_("Too many attempts; please wait a little and try again."),
+}

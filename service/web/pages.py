@@ -23,7 +23,14 @@ from service.committees.models import Committee
 from service.config import get_settings
 from service.db import utcnow
 from service.deps import SessionDep
-from service.errors import DomainError, InvalidInput, NotAuthenticated, NotFound
+from service.errors import (
+    DomainError,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
 from service.proposals import attachments, service
 from service.proposals.models import ProposalCreate, ProposalUpdate
 from service.proposals.vocabulary import SCO_MEMBER_STATES, Modality, Phase, TherapeuticArea
@@ -34,7 +41,7 @@ from service.reviews.schemas import ReviewDraft
 from service.screening.service import problems as screening_problems
 from service.web import i18n, sessions
 from service.web.forms import field_errors, proposal_payload
-from service.web.labels import MARKETS_OTHER, TIMELINE
+from service.web.labels import ERROR_EXPLANATIONS, MARKETS_OTHER, TIMELINE, UPLOAD_ERRORS
 from service.web.render import gettext, redirect, render
 
 
@@ -58,7 +65,11 @@ class PageRoute(APIRoute):
                 return render(
                     request,
                     "error.html",
-                    {"status": error.status_code, "detail": error.detail},
+                    {
+                        "status": error.status_code,
+                        "explanation": ERROR_EXPLANATIONS.get(error.status_code),
+                        "detail": error.detail,
+                    },
                     status_code=error.status_code,
                 )
 
@@ -246,6 +257,12 @@ def _timeline(session: Session, user: User, proposal_id: UUID) -> list[dict[str,
 def proposal_page(
     request: Request, session: SessionDep, user: PageUser, proposal_id: UUID
 ) -> Response:
+    context = _proposal_context(session, user, proposal_id)
+    return render(request, "proposal.html", context, user=user)
+
+
+def _proposal_context(session: Session, user: User, proposal_id: UUID) -> dict[str, Any]:
+    """What the proposal page shows, each part read through the API's own service function."""
     proposal = service.get_visible(session=session, user=user, proposal_id=proposal_id)
     editable = user.role == Role.applicant and has_tag(proposal.state, Tag.applicant_action)
     files = attachments.list_for(session=session, user=user, proposal_id=proposal_id)
@@ -264,7 +281,7 @@ def proposal_page(
         decision: Any = reviews.decision_for(session=session, user=user, proposal_id=proposal_id)
     except NotFound:
         decision = None
-    context = {
+    return {
         "proposal": proposal,
         "editable": editable,
         "attachments": files,
@@ -277,8 +294,8 @@ def proposal_page(
         "max_bytes": get_settings().attachment_max_bytes,
         "allowed": sorted(attachments.ALLOWED),
         "withdrawable": user.role == Role.applicant and not has_tag(proposal.state, Tag.terminal),
+        "upload_error": None,
     }
-    return render(request, "proposal.html", context, user=user)
 
 
 @router.get("/proposals/{proposal_id}/timeline", include_in_schema=False)
@@ -303,13 +320,20 @@ async def upload(
     upload = form.get("file")
     chosen = upload is not None and not isinstance(upload, str)
     # No file chosen: the service still checks access first, then names the missing file.
-    attachments.add(
-        session=session,
-        user=user,
-        proposal_id=proposal_id,
-        filename=upload.filename or "" if chosen else "",  # type: ignore[union-attr]
-        stream=upload.file if chosen else io.BytesIO(),  # type: ignore[union-attr]
-    )
+    try:
+        attachments.add(
+            session=session,
+            user=user,
+            proposal_id=proposal_id,
+            filename=(upload.filename or "") if chosen else "",  # type: ignore[union-attr]
+            stream=upload.file if chosen else io.BytesIO(),  # type: ignore[union-attr]
+        )
+    except (InvalidInput, PayloadTooLarge, UnsupportedMediaType) as refused:
+        # The file's problem is shown beside the file input, in the reader's language.
+        session.rollback()
+        context = _proposal_context(session, user, proposal_id)
+        context["upload_error"] = gettext(_language(request), UPLOAD_ERRORS[type(refused)])
+        return render(request, "proposal.html", context, user=user, status_code=refused.status_code)
     session.commit()
     return redirect(f"/proposals/{proposal_id}#attachments")
 

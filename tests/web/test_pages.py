@@ -228,3 +228,17 @@ def test_a_review_is_submitted_only_with_the_confirmation(
     assert confirmed.status_code == 303
     reviews = api.as_(committee["chair"])("GET", f"/proposals/{draft['id']}/reviews").json()
     assert [r["comments_for_applicant"] for r in reviews["reviews"]] == ["Clear plan."]
+
+
+def test_a_refused_upload_is_explained_beside_the_file_input(
+    web: Any, committee: dict[str, Any], draft: dict[str, Any]
+) -> None:
+    web.cookies.set("lang", "ru")
+    token = _sign_in(web, committee["applicant"])
+    response = web.post(
+        f"/proposals/{draft['id']}/attachments",
+        data={"csrf_token": token},
+        files={"file": ("plan.exe", b"MZ\x90\x00", "application/octet-stream")},
+    )
+    assert response.status_code == 415
+    assert 'id="file-error" role="alert">Файлы этого типа не принимаются' in response.text
