@@ -32,7 +32,7 @@ from service.errors import (
     UnsupportedMediaType,
 )
 from service.proposals import attachments, service
-from service.proposals.models import ProposalCreate, ProposalUpdate
+from service.proposals.models import Proposal, ProposalCreate, ProposalUpdate
 from service.proposals.vocabulary import SCO_MEMBER_STATES, Modality, Phase, TherapeuticArea
 from service.proposals.workflow import State, Tag, has_tag
 from service.reviews import service as reviews
@@ -95,7 +95,8 @@ def _language(request: Request) -> str:
 
 def _safe_next(target: str | None) -> str:
     """Only a path on this site: never an open redirect to another host."""
-    if not target or not target.startswith("/") or target.startswith("//"):
+    # "//host" and "/\\host" both leave the site in a browser.
+    if not target or not target.startswith("/") or target[1:2] in ("/", "\\"):
         return "/"
     parts = urlsplit(target)
     return parts.path + (f"?{parts.query}" if parts.query else "")
@@ -246,11 +247,11 @@ async def edit_proposal(
     return redirect(f"/proposals/{proposal_id}")
 
 
-def _timeline(session: Session, user: User, proposal_id: UUID) -> list[dict[str, Any]]:
-    return [
-        {"at": t.created_at, "state": t.to_state, "text": TIMELINE[t.to_state], "reason": t.reason}
-        for t in service.history(session=session, user=user, proposal_id=proposal_id)
-    ]
+def _timeline(session: Session, user: User, proposal: Proposal) -> list[dict[str, Any]]:
+    """The proposal's life in plain words: its creation, then each state it entered."""
+    moves = service.history(session=session, user=user, proposal_id=proposal.id)
+    started = {"at": proposal.created_at, "text": TIMELINE[State.draft]}
+    return [started, *({"at": t.created_at, "text": TIMELINE[t.to_state]} for t in moves)]
 
 
 @router.get("/proposals/{proposal_id}", include_in_schema=False)
@@ -289,7 +290,7 @@ def _proposal_context(session: Session, user: User, proposal_id: UUID) -> dict[s
         "problems": problems,
         "analysis": analysis,
         "decision": decision,
-        "timeline": _timeline(session, user, proposal_id),
+        "timeline": _timeline(session, user, proposal),
         "moving": has_tag(proposal.state, Tag.automated),
         "max_bytes": get_settings().attachment_max_bytes,
         "allowed": sorted(attachments.ALLOWED),
@@ -306,7 +307,7 @@ def timeline_fragment(
     proposal = service.get_visible(session=session, user=user, proposal_id=proposal_id)
     context = {
         "proposal": proposal,
-        "timeline": _timeline(session, user, proposal_id),
+        "timeline": _timeline(session, user, proposal),
         "moving": has_tag(proposal.state, Tag.automated),
     }
     return render(request, "_timeline.html", context, user=user)

@@ -242,3 +242,22 @@ def test_a_refused_upload_is_explained_beside_the_file_input(
     )
     assert response.status_code == 415
     assert 'id="file-error" role="alert">Файлы этого типа не принимаются' in response.text
+
+
+@pytest.mark.parametrize("target", ["//evil.example/", "/\\evil.example/", "https://evil.example/"])
+def test_sign_in_never_redirects_to_another_site(
+    web: Any, committee: dict[str, Any], target: str
+) -> None:
+    token = _csrf(web.get("/login").text)
+    response = web.post(
+        "/login",
+        data={
+            "email": committee["applicant"],
+            "password": "password-123",
+            "csrf_token": token,
+            "next": target,
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/"
