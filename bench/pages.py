@@ -180,21 +180,23 @@ def main() -> None:
         command.upgrade(_alembic_config(os.environ["DATABASE_URL"]), "head")
         _seed(args.proposals)
         port = _free_port()
+        log = ROOT / "var" / "bench-pages-api.log"
+        log.parent.mkdir(exist_ok=True)
         server = subprocess.Popen(
             [sys.executable, "-m", "service.cli", "api", "--port", str(port)],
             env=os.environ.copy(),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
         )
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 180  # a busy shared machine starts it slowly
         while True:
             try:
                 if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
                     break
             except httpx.HTTPError:
-                if time.monotonic() > deadline:
-                    raise
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"the API did not start; see {log}") from None
             time.sleep(0.2)
         run(base, args.requests, min(args.proposals, get_settings().page_size_max))
     finally:

@@ -45,7 +45,7 @@ def server(processes: Callable[..., Process], db: None, broker: Any) -> str:
     # localhost, not 127.0.0.1: browsers treat it as a secure context, so the Secure cookies
     # the test environment sets are kept over plain http.
     base = f"http://localhost:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a busy shared machine starts it slowly
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
