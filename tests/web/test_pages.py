@@ -261,3 +261,23 @@ def test_sign_in_never_redirects_to_another_site(
     )
     assert response.status_code == 303
     assert response.headers["location"] == "/"
+
+
+def test_attachments_are_removed_only_while_the_proposal_is_editable(
+    web: Any, api: Api, committee: dict[str, Any], draft: dict[str, Any]
+) -> None:
+    call = api.as_(committee["applicant"])
+    files = f"/proposals/{draft['id']}/attachments"
+    first = call("POST", files, files={"file": ("plan.pdf", PDF)}).json()["id"]
+    second = call("POST", files, files={"file": ("annex.pdf", PDF + b"annex")}).json()["id"]
+    token = _sign_in(web, committee["applicant"])
+    removed = web.post(
+        f"{files}/{first}/delete", data={"csrf_token": token}, follow_redirects=False
+    )
+    assert removed.status_code == 303
+    assert [a["filename"] for a in call("GET", files).json()] == ["annex.pdf"]
+    assert call("POST", f"/proposals/{draft['id']}/submit").status_code == 200
+    assert call("DELETE", f"{files}/{second}").status_code == 409
+    refused = web.post(f"{files}/{second}/delete", data={"csrf_token": token})
+    assert refused.status_code == 409
+    assert [a["filename"] for a in call("GET", files).json()] == ["annex.pdf"]
