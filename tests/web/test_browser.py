@@ -37,6 +37,9 @@ class Browsing:
         folder.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(folder / f"{self.role}-{name}-desktop.png"), full_page=True)
         self.page.set_viewport_size(PHONE)
+        # Readable on a phone: nothing wider than the screen, no sideways scrolling.
+        width = self.page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], f"{name} ({self.language}) is {width}px wide on a phone"
         self.page.screenshot(path=str(folder / f"{self.role}-{name}-phone.png"), full_page=True)
         self.page.set_viewport_size(DESKTOP)
         results = Axe().run(self.page)
