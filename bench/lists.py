@@ -148,12 +148,12 @@ def _measure(
 ) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
     """Milliseconds per page over HTTP, and of the same service call in this process (the
     query and the ORM without HTTP and JSON: steadier on a busy machine)."""
-    from service.proposals.workflow import State
     from sqlmodel import Session
 
-    from service.auth.security import issue_token
+    from service.auth.service import open_session
     from service.db import get_engine
     from service.proposals.service import list_visible
+    from service.workflow.table import State
 
     admin, applicant = people["admin"], people["applicants"][0]
     cursor = _deep_cursor(0.9)
@@ -167,7 +167,9 @@ def _measure(
     inside: dict[str, list[float]] = {name: [] for name in pages}
     with httpx.Client(base_url=base, timeout=30) as client, Session(get_engine()) as session:
         for name, (user, params) in pages.items():
-            headers = {"Authorization": f"Bearer {issue_token(user.id)}"}
+            token = open_session(session=session, user=user)
+            session.commit()
+            headers = {"Authorization": f"Bearer {token}"}
             for attempt in range(repeat + 10):
                 began = time.perf_counter()
                 response = client.get("/api/v1/proposals", headers=headers, params=params)

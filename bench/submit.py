@@ -30,12 +30,14 @@ PDF = b"%PDF-1.7\n" + b"business plan " * 200
 STEPS = ("create", "attach", "submit")
 
 
-def _seed() -> list[Any]:
-    """200 organisations with an applicant each and a committee of 250 reviewers."""
+def _seed() -> list[str]:
+    """200 organisations with an applicant each and a committee of 250 reviewers; a signed-in
+    session token per applicant."""
     from sqlmodel import Session
 
     from service import models  # noqa: F401
     from service.auth.models import Role, User
+    from service.auth.service import open_session
     from service.committees.models import CommitteeCreate
     from service.committees.service import create_committee
     from service.db import get_engine
@@ -71,18 +73,23 @@ def _seed() -> list[Any]:
             )
             for i in range(250)
         ]
-        session.add_all(applicants + reviewers)
+        admin = User(
+            email="admin@bench.example", full_name="Admin", role=Role.admin, password_hash="x"
+        )
+        session.add_all([*applicants, *reviewers, admin])
         session.flush()
         create_committee(
             session=session,
+            admin=admin,
             data=CommitteeCreate(
                 name="Bench committee",
                 therapeutic_areas=list(TherapeuticArea),
                 reviewer_ids=[r.id for r in reviewers],
             ),
         )
+        tokens = [open_session(session=session, user=a) for a in applicants]
         session.commit()
-        return applicants
+        return tokens
 
 
 def _proposal(i: int, rng: random.Random) -> dict[str, Any]:
@@ -218,10 +225,7 @@ def main() -> None:
             "ATTACHMENTS_DIR": str(servers.folder / "attachments"),
         }
         os.environ.update(env)
-        from service.auth.security import issue_token
-
-        applicants = _seed()
-        tokens = [issue_token(a.id) for a in applicants]
+        tokens = _seed()
         rng = random.Random(3)
         bodies = [_proposal(i, rng) for i in range(args.n)]
 

@@ -19,11 +19,11 @@ from service.errors import install_error_handlers
 from service.jobs import broker_problem
 from service.notifications.webhooks import router as webhooks_router
 from service.organisations.router import router as organisations_router
-from service.proposals.attachments import UploadSizeLimit
 from service.proposals.router import router as proposals_router
 from service.reviews.router import router as reviews_router
 from service.security_headers import SecurityHeaders, install_api_docs
 from service.storable import storable_body
+from service.web import install as install_pages
 
 API_PREFIX = "/api/v1"
 
@@ -59,9 +59,9 @@ def create_app() -> FastAPI:
     app.include_router(api)
     app.include_router(metrics_router)
     app.add_middleware(BodyLimit)
+    install_pages(app)
     app.add_middleware(RequestMetrics)
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(UploadSizeLimit)
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> dict[str, str]:

@@ -14,8 +14,6 @@ from uuid import UUID
 
 from sqlalchemy import event, func
 from sqlmodel import Session, col, select
-from starlette.exceptions import HTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service import policy
 from service.auth.models import User
@@ -244,48 +242,22 @@ def get(*, session: Session, user: User, proposal_id: UUID, attachment_id: UUID)
     return attachment
 
 
-# Room for the multipart framing around the file (boundaries, part headers).
-_MULTIPART_ALLOWANCE = 64 * 1024
+def remove(*, session: Session, user: User, proposal_id: UUID, attachment_id: UUID) -> None:
+    """Take a file off a proposal that waits for its applicant (submitted versions keep theirs).
 
-
-class UploadSizeLimit:
-    """ASGI middleware: an upload's body is refused (413) as soon as it passes the limit.
-
-    The multipart parser spools a whole upload before the route sees it; without this, a
-    huge upload would be written out in full before `add` refused it. A declared
-    Content-Length past the limit is refused before anything is read.
+    The blob stays on disk: it is content-addressed and may belong to other attachments.
     """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not (
-            scope["type"] == "http"
-            and scope["method"] == "POST"
-            and scope["path"].endswith("/attachments")
-        ):
-            await self.app(scope, receive, send)
-            return
-        limit = get_settings().attachment_max_bytes
-        allowed = limit + _MULTIPART_ALLOWANCE
-        too_large = HTTPException(413, f"file: larger than the limit of {limit} bytes")
-        declared = dict(scope["headers"]).get(b"content-length", b"")
-        if declared.isdigit() and int(declared) > allowed:
-            # Answered by the route's error handling below: one error shape everywhere.
-            async def refuse() -> Message:
-                raise too_large
-
-            await self.app(scope, refuse, send)
-            return
-        received = 0
-
-        async def counted() -> Message:
-            nonlocal received
-            message = await receive()
-            received += len(message.get("body", b""))
-            if received > allowed:
-                raise too_large
-            return message
-
-        await self.app(scope, counted, send)
+    proposal = policy.access(
+        session=session, user=user, proposal_id=proposal_id, action=policy.Action.edit
+    ).proposal
+    if not has_tag(proposal.state, Tag.applicant_action):
+        raise InvalidTransition(
+            f"files cannot be removed from a proposal in state {proposal.state}",
+            state=proposal.state,
+            legal=[],
+        )
+    attachment = get(
+        session=session, user=user, proposal_id=proposal_id, attachment_id=attachment_id
+    )
+    session.delete(attachment)
+    session.flush()

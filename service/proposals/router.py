@@ -167,6 +167,17 @@ def list_attachments(
     return [AttachmentPublic.model_validate(a) for a in rows]
 
 
+@router.delete("/{proposal_id}/attachments/{attachment_id}", status_code=204)
+def delete_attachment(
+    session: SessionDep, user: CurrentUser, proposal_id: UUID, attachment_id: UUID
+) -> None:
+    """Remove a file while the proposal waits for its applicant."""
+    attachments.remove(
+        session=session, user=user, proposal_id=proposal_id, attachment_id=attachment_id
+    )
+    session.commit()
+
+
 @router.get("/{proposal_id}/attachments/{attachment_id}")
 def download_attachment(
     session: SessionDep, user: CurrentUser, proposal_id: UUID, attachment_id: UUID

@@ -60,13 +60,27 @@ def _requests(token: str) -> list[tuple[str, str, dict[str, object]]]:
     ]
 
 
+def _signed_token() -> str:
+    """A token with a valid signature for a session nobody opened: only the database knows."""
+    from datetime import timedelta
+
+    from service.auth.security import issue_token
+    from service.db import utcnow
+
+    now = utcnow()
+    return issue_token(
+        user_id=uuid.uuid4(),
+        session_id=uuid.uuid4(),
+        issued_at=now,
+        expires_at=now + timedelta(hours=1),
+    )
+
+
 def test_every_endpoint_answers_503_json_while_the_database_is_stopped(
     api_on_private_database: Callable[[], httpx.Client], private_postgres: PrivatePostgres
 ) -> None:
-    from service.auth.security import issue_token
-
     client = api_on_private_database()
-    token = issue_token(uuid.uuid4())  # valid signature; the user lookup needs the database
+    token = _signed_token()  # valid signature; the session lookup needs the database
     requests = _requests(token)
     # The pool holds live connections when the server goes: the case that dropped requests.
     for method, path, kwargs in requests:
@@ -120,7 +134,6 @@ def test_a_database_that_never_answers_is_a_503_within_seconds(
     import socket
     from concurrent.futures import ThreadPoolExecutor
 
-    from service.auth.security import issue_token
     from service.config import get_settings
     from service.main import create_app
 
@@ -129,7 +142,7 @@ def test_a_database_that_never_answers_is_a_503_within_seconds(
         monkeypatch.setenv("DATABASE_URL", f"postgresql+psycopg://postgres@127.0.0.1:{port}/x")
         get_settings.cache_clear()
         try:
-            token = issue_token(uuid.uuid4())
+            token = _signed_token()
             with TestClient(create_app()) as client:
                 # In a thread, so that a request that never ends fails the test, not hangs it.
                 pool = ThreadPoolExecutor(1)

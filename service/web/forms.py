@@ -1,0 +1,72 @@
+"""Form fields in, the same Pydantic models as the API, each field's error in the reader's words."""
+
+from typing import Any
+
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+
+from service.web.i18n import N_
+
+# Pydantic's error types as a reader is told them; `{...}` takes the error's context.
+_MESSAGES: dict[str, str] = {
+    "missing": N_("This field is required."),
+    "string_too_short": N_("Use at least {min_length} characters."),
+    "string_too_long": N_("Use at most {max_length} characters."),
+    "greater_than_equal": N_("Must be at least {ge}."),
+    "less_than_equal": N_("Must be at most {le}."),
+    "greater_than": N_("Must be more than {gt}."),
+    "int_parsing": N_("Enter a whole number."),
+    "int_from_float": N_("Enter a whole number."),
+    "enum": N_("Choose one of the options."),
+    "too_long": N_("Too many entries."),
+}
+# Errors our own validators raise, by field: what the reader should do instead.
+_FIELD_MESSAGES: dict[str, str] = {
+    "target_markets": N_("Use two-letter country codes, such as CN or KZ."),
+    "keywords": N_("At most 50 entries of at most 200 characters each."),
+    "declared_conflicts": N_("At most 50 entries of at most 200 characters each."),
+}
+_INVALID = N_("This value is not valid.")
+
+LIST_FIELDS = ("target_markets", "keywords", "declared_conflicts")
+NUMBER_FIELDS = ("budget_requested", "expected_peak_sales", "target_launch_year")
+TEXT_FIELDS = ("title", "summary", "therapeutic_area", "modality", "phase")
+
+
+def proposal_payload(form: FormData) -> dict[str, Any]:
+    """The proposal fields of a posted form, as the JSON body the API would receive.
+
+    An empty input means "not given" (None); lists come one entry per line or comma.
+    """
+    payload: dict[str, Any] = {}
+    for name in TEXT_FIELDS:
+        value = str(form.get(name) or "").strip()
+        payload[name] = value or (None if name not in ("summary", "title") else "")
+    for name in NUMBER_FIELDS:
+        raw = str(form.get(name) or "").replace(" ", "").replace(",", "").strip()
+        payload[name] = raw or None
+    payload["target_markets"] = [str(v) for v in form.getlist("target_markets") if str(v)]
+    for name in ("keywords", "declared_conflicts"):
+        text = str(form.get(name) or "")
+        payload[name] = [v.strip() for v in text.replace(",", "\n").splitlines() if v.strip()]
+    return payload
+
+
+def field_errors(error: ValidationError, gettext: Any) -> dict[str, str]:
+    """The first error of each field, translated, keyed by the form field's name."""
+    found: dict[str, str] = {}
+    for item in error.errors():
+        field = str(item["loc"][0]) if item["loc"] else ""
+        if field in found:
+            continue
+        kind = item["type"]
+        if kind == "value_error" and field in _FIELD_MESSAGES:
+            template = _FIELD_MESSAGES[field]
+        else:
+            template = _MESSAGES.get(kind, _INVALID)
+        context = {k: v for k, v in (item.get("ctx") or {}).items() if isinstance(v, int | float)}
+        try:
+            found[field] = gettext(template).format(**context)
+        except (KeyError, IndexError):
+            found[field] = gettext(_INVALID)
+    return found

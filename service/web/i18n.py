@@ -1,0 +1,113 @@
+"""Languages of the pages: Babel catalogues, the locale of a request, formats by locale.
+
+The catalogues are compiled from their .po files in memory at first use, so a fresh clone
+needs no separate compile step and a .mo file can never be older than its .po.
+"""
+
+import datetime as dt
+import functools
+import io
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_currency, format_decimal, format_percent
+from babel.support import NullTranslations, Translations
+from starlette.requests import Request
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+DOMAIN = "messages"
+# The page languages, in the order the switcher shows them; the first is the fallback.
+LANGUAGES: dict[str, str] = {"en": "English", "zh_Hans": "简体中文", "ru": "Русский"}
+DEFAULT = "en"
+LANGUAGE_COOKIE = "lang"
+
+
+def N_(message: str) -> str:
+    """Marks a string for extraction where it is defined; it is translated where it is shown."""
+    return message
+
+
+@functools.cache
+def translations(language: str) -> NullTranslations:
+    """The compiled catalogue of `language` (English needs none: its messages are the keys)."""
+    po = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if language == DEFAULT or not po.exists():
+        return NullTranslations()
+    with po.open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(fp=buffer, domain=DOMAIN)
+
+
+def _known(tag: str) -> str | None:
+    """One of LANGUAGES for a language tag such as zh-CN, zh-Hans, ru-RU or en."""
+    try:
+        locale = Locale.parse(tag.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        return None
+    if locale.language == "zh":
+        # Simplified Chinese is the only Chinese we ship; Taiwan and Hong Kong read Traditional.
+        traditional = locale.script == "Hant" or locale.territory in ("TW", "HK", "MO")
+        return None if traditional else "zh_Hans"
+    return locale.language if locale.language in LANGUAGES else None
+
+
+def from_accept_language(header: str) -> str | None:
+    """The best of LANGUAGES for an Accept-Language header, by the client's q-values."""
+    weighted: list[tuple[float, int, str]] = []
+    for position, part in enumerate(header.split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                continue
+        if tag and tag != "*":
+            weighted.append((-quality, position, tag))
+    for _, _, tag in sorted(weighted):
+        language = _known(tag)
+        if language:
+            return language
+    return None
+
+
+def language_of(request: Request) -> str:
+    """The page language: the user's choice (a cookie), else Accept-Language, else English."""
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in LANGUAGES:
+        return chosen
+    return from_accept_language(request.headers.get("accept-language", "")) or DEFAULT
+
+
+class Formats:
+    """Dates, numbers and money as a reader of `language` writes them."""
+
+    def __init__(self, language: str) -> None:
+        self.locale = Locale.parse(language)
+
+    def datetime(self, value: dt.datetime | None) -> str:
+        return "" if value is None else format_datetime(value, "medium", locale=self.locale)
+
+    def date(self, value: dt.datetime | None) -> str:
+        return "" if value is None else format_date(value, "medium", locale=self.locale)
+
+    def number(self, value: float | None) -> str:
+        return "" if value is None else format_decimal(value, locale=self.locale)
+
+    def percent(self, value: float | None) -> str:
+        return "" if value is None else format_percent(value, "#,##0.0%", locale=self.locale)
+
+    def money(self, value: float | None, currency: str = "USD") -> str:
+        if value is None:
+            return ""
+        # Sums asked of a committee are whole dollars: the locale's pattern without the cents.
+        pattern = self.locale.currency_formats["standard"].pattern.replace(".00", "")
+        return format_currency(
+            value, currency, format=pattern, locale=self.locale, currency_digits=False
+        )

@@ -1,0 +1,541 @@
+"""The pages: sign-in, the applicant's proposals, the reviewer's assignments.
+
+Each handler is an edge like an API route: it reads the form, calls the same service function
+the API calls (which applies the same access rules), commits, and redirects (303) or renders.
+"""
+
+import io
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+from urllib.parse import quote, urlsplit
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse
+from fastapi.routing import APIRoute
+from pydantic import ValidationError
+from sqlmodel import Session, select
+
+from service import policy
+from service.analysis.service import read_analysis
+from service.assignment.models import AssignmentStatus
+from service.auth.models import Role, User
+from service.auth.router import client_address
+from service.committees.models import Committee
+from service.config import get_settings
+from service.db import utcnow
+from service.deps import SessionDep
+from service.errors import (
+    DomainError,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
+from service.proposals import attachments, service
+from service.proposals.models import Proposal, ProposalCreate, ProposalUpdate
+from service.proposals.vocabulary import SCO_MEMBER_STATES, Modality, Phase, TherapeuticArea
+from service.reviews import service as reviews
+from service.reviews.models import Recommendation, Review
+from service.reviews.schemas import ReviewDraft
+from service.screening.service import problems as screening_problems
+from service.web import i18n, sessions
+from service.web.forms import field_errors, proposal_payload
+from service.web.labels import ERROR_EXPLANATIONS, MARKETS_OTHER, TIMELINE, UPLOAD_ERRORS
+from service.web.render import gettext, redirect, render
+from service.workflow.table import State, Tag, has_tag
+
+
+class SignInRequired(Exception):
+    """The page needs a signed-in user: the browser is sent to the sign-in page."""
+
+
+class PageRoute(APIRoute):
+    """A page answers a refused or failed action with a page in the reader's language."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def page_handler(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except SignInRequired:
+                target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                return redirect(f"/login?next={quote(target)}")
+            except DomainError as error:
+                return render(
+                    request,
+                    "error.html",
+                    {
+                        "status": error.status_code,
+                        "explanation": ERROR_EXPLANATIONS.get(error.status_code),
+                        "detail": error.detail,
+                    },
+                    status_code=error.status_code,
+                )
+
+        return page_handler
+
+
+router = APIRouter(route_class=PageRoute, dependencies=[Depends(sessions.check_csrf)])
+
+
+def _signed_in(request: Request, session: SessionDep) -> User:
+    user = sessions.current_user(request, session)
+    if user is None:
+        raise SignInRequired
+    return user
+
+
+PageUser = Annotated[User, Depends(_signed_in)]
+
+
+def _language(request: Request) -> str:
+    return i18n.language_of(request)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: never an open redirect to another host."""
+    # "//host" and "/\\host" both leave the site in a browser.
+    if not target or not target.startswith("/") or target[1:2] in ("/", "\\"):
+        return "/"
+    parts = urlsplit(target)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+# --- home, sign-in, language -----------------------------------------------------------------
+
+
+@router.get("/", include_in_schema=False)
+def home(request: Request, session: SessionDep) -> Response:
+    user = sessions.current_user(request, session)
+    if user is None:
+        return redirect("/login")
+    return redirect("/proposals" if user.role == Role.applicant else "/assignments")
+
+
+@router.get("/login", include_in_schema=False)
+def login_page(request: Request, next: str = "/") -> Response:
+    return render(request, "login.html", {"next": _safe_next(next), "email": "", "error": None})
+
+
+@router.post("/login", include_in_schema=False)
+async def log_in(request: Request, session: SessionDep) -> Response:
+    form = await request.form()
+    email = str(form.get("email") or "").strip()
+    target = _safe_next(str(form.get("next") or "/"))
+    try:
+        # Password hashing is slow on purpose: off the event loop, like the API's log-in.
+        token = await run_in_threadpool(
+            sessions.sign_in,
+            session=session,
+            email=email,
+            password=str(form.get("password") or ""),
+            client=client_address(request),
+        )
+    except NotAuthenticated:
+        session.commit()  # the failed attempt counts towards the throttle
+        error = gettext(_language(request), "Incorrect e-mail or password.")
+        context = {"next": target, "email": email, "error": error}
+        return render(request, "login.html", context, status_code=401)
+    session.commit()
+    response = redirect(target)
+    sessions.start(response, token)
+    return response
+
+
+@router.post("/logout", include_in_schema=False)
+def log_out(request: Request, session: SessionDep) -> Response:
+    sessions.sign_out(request, session)
+    session.commit()
+    response = redirect("/login")
+    sessions.end(response)
+    return response
+
+
+@router.post("/language", include_in_schema=False)
+async def choose_language(request: Request) -> Response:
+    form = await request.form()
+    chosen = str(form.get("language") or "")
+    response = redirect(_safe_next(str(form.get("next") or "/")))
+    if chosen in i18n.LANGUAGES:
+        response.set_cookie(
+            i18n.LANGUAGE_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="lax", path="/"
+        )
+    return response
+
+
+# --- the applicant's proposals ---------------------------------------------------------------
+
+
+@router.get("/proposals", include_in_schema=False)
+def proposals_page(
+    request: Request, session: SessionDep, user: PageUser, state: str = ""
+) -> Response:
+    chosen = State(state) if state in State.__members__ else None
+    rows, _ = service.list_visible(
+        session=session, user=user, state=chosen, limit=get_settings().page_size_max
+    )
+    context = {"proposals": rows, "states": list(State), "chosen": chosen}
+    return render(request, "proposals.html", context, user=user)
+
+
+def _form_context(values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+    markets = sorted(SCO_MEMBER_STATES)
+    return {
+        "values": values,
+        "errors": errors,
+        "areas": list(TherapeuticArea),
+        "modalities": list(Modality),
+        "phases": list(Phase),
+        "sco_markets": markets,
+        "other_markets": [m for m in MARKETS_OTHER if m not in markets],
+    }
+
+
+_EMPTY = {
+    "title": "",
+    "summary": "",
+    "target_markets": [],
+    "keywords": [],
+    "declared_conflicts": [],
+}
+
+
+@router.get("/proposals/new", include_in_schema=False)
+def new_proposal_page(request: Request, user: PageUser) -> Response:
+    context = {**_form_context(dict(_EMPTY), {}), "proposal": None}
+    return render(request, "proposal_form.html", context, user=user)
+
+
+@router.post("/proposals/new", include_in_schema=False)
+async def create_proposal(request: Request, session: SessionDep, user: PageUser) -> Response:
+    payload = proposal_payload(await request.form())
+    try:
+        data = ProposalCreate.model_validate(payload)
+    except ValidationError as error:
+        errors = field_errors(error, lambda m: gettext(_language(request), m))
+        context = {**_form_context(payload, errors), "proposal": None}
+        return render(request, "proposal_form.html", context, user=user, status_code=422)
+    proposal = service.create(session=session, user=user, data=data)
+    session.commit()
+    return redirect(f"/proposals/{proposal.id}")
+
+
+@router.get("/proposals/{proposal_id}/edit", include_in_schema=False)
+def edit_proposal_page(
+    request: Request, session: SessionDep, user: PageUser, proposal_id: UUID
+) -> Response:
+    proposal = _editable(session, user, proposal_id)
+    context = {**_form_context(proposal.model_dump(), {}), "proposal": proposal}
+    return render(request, "proposal_form.html", context, user=user)
+
+
+@router.post("/proposals/{proposal_id}/edit", include_in_schema=False)
+async def edit_proposal(
+    request: Request, session: SessionDep, user: PageUser, proposal_id: UUID
+) -> Response:
+    form = await request.form()
+    payload = proposal_payload(form)
+    try:
+        data = ProposalUpdate.model_validate(payload)
+    except ValidationError as error:
+        proposal = _editable(session, user, proposal_id)
+        errors = field_errors(error, lambda m: gettext(_language(request), m))
+        context = {**_form_context(payload, errors), "proposal": proposal}
+        return render(request, "proposal_form.html", context, user=user, status_code=422)
+    version = str(form.get("row_version") or "")
+    service.update(
+        session=session,
+        user=user,
+        proposal_id=proposal_id,
+        data=data,
+        expected_row_version=int(version) if version.isdigit() else None,
+    )
+    session.commit()
+    return redirect(f"/proposals/{proposal_id}")
+
+
+def _timeline(session: Session, user: User, proposal: Proposal) -> list[dict[str, Any]]:
+    """The proposal's life in plain words: its creation, then each state it entered."""
+    moves = service.history(session=session, user=user, proposal_id=proposal.id)
+    started = {"at": proposal.created_at, "text": TIMELINE[State.draft]}
+    return [started, *({"at": t.created_at, "text": TIMELINE[t.to_state]} for t in moves)]
+
+
+@router.get("/proposals/{proposal_id}", include_in_schema=False)
+def proposal_page(
+    request: Request, session: SessionDep, user: PageUser, proposal_id: UUID
+) -> Response:
+    context = _proposal_context(session, user, proposal_id)
+    return render(request, "proposal.html", context, user=user)
+
+
+def _proposal_context(session: Session, user: User, proposal_id: UUID) -> dict[str, Any]:
+    """What the proposal page shows, each part read through the API's own service function."""
+    proposal = policy.readable(session=session, user=user, proposal_id=proposal_id)
+    editable = user.role == Role.applicant and has_tag(proposal.state, Tag.applicant_action)
+    files = attachments.list_for(session=session, user=user, proposal_id=proposal_id)
+    missing: list[str] = []
+    problems: list[str] = []
+    if editable:
+        missing = list(proposal.missing_for_submit())
+        problems = screening_problems(session=session, proposals=[proposal])[proposal.id]
+    try:
+        analysis: dict[str, Any] | None = read_analysis(
+            session=session, user=user, proposal_id=proposal_id
+        ).model_dump(mode="json")
+    except NotFound:
+        analysis = None
+    try:
+        decision: Any = reviews.decision_for(session=session, user=user, proposal_id=proposal_id)
+    except NotFound:
+        decision = None
+    return {
+        "proposal": proposal,
+        "editable": editable,
+        "attachments": files,
+        "missing": missing,
+        "problems": problems,
+        "analysis": analysis,
+        "decision": decision,
+        "timeline": _timeline(session, user, proposal),
+        "moving": has_tag(proposal.state, Tag.automated),
+        "max_bytes": get_settings().attachment_max_bytes,
+        "allowed": sorted(attachments.ALLOWED),
+        "withdrawable": user.role == Role.applicant and not has_tag(proposal.state, Tag.terminal),
+        "upload_error": None,
+    }
+
+
+@router.get("/proposals/{proposal_id}/timeline", include_in_schema=False)
+def timeline_fragment(
+    request: Request, session: SessionDep, user: PageUser, proposal_id: UUID
+) -> Response:
+    """The timeline alone, for htmx to refresh while the workers move the proposal."""
+    proposal = policy.readable(session=session, user=user, proposal_id=proposal_id)
+    context = {
+        "proposal": proposal,
+        "timeline": _timeline(session, user, proposal),
+        "moving": has_tag(proposal.state, Tag.automated),
+    }
+    return render(request, "_timeline.html", context, user=user)
+
+
+@router.post("/proposals/{proposal_id}/attachments", include_in_schema=False)
+async def upload(
+    request: Request, session: SessionDep, user: PageUser, proposal_id: UUID
+) -> Response:
+    form = await request.form()
+    upload = form.get("file")
+    chosen = upload is not None and not isinstance(upload, str)
+    # No file chosen: the service still checks access first, then names the missing file.
+    try:
+        attachments.add(
+            session=session,
+            user=user,
+            proposal_id=proposal_id,
+            filename=(upload.filename or "") if chosen else "",  # type: ignore[union-attr]
+            stream=upload.file if chosen else io.BytesIO(),  # type: ignore[union-attr]
+        )
+    except (InvalidInput, PayloadTooLarge, UnsupportedMediaType) as refused:
+        # The file's problem is shown beside the file input, in the reader's language.
+        session.rollback()
+        context = _proposal_context(session, user, proposal_id)
+        context["upload_error"] = gettext(_language(request), UPLOAD_ERRORS[type(refused)])
+        return render(request, "proposal.html", context, user=user, status_code=refused.status_code)
+    session.commit()
+    return redirect(f"/proposals/{proposal_id}#attachments")
+
+
+@router.post("/proposals/{proposal_id}/attachments/{attachment_id}/delete", include_in_schema=False)
+def delete_attachment(
+    session: SessionDep, user: PageUser, proposal_id: UUID, attachment_id: UUID
+) -> Response:
+    attachments.remove(
+        session=session, user=user, proposal_id=proposal_id, attachment_id=attachment_id
+    )
+    session.commit()
+    return redirect(f"/proposals/{proposal_id}#attachments")
+
+
+@router.get("/proposals/{proposal_id}/attachments/{attachment_id}", include_in_schema=False)
+def download(
+    session: SessionDep, user: PageUser, proposal_id: UUID, attachment_id: UUID
+) -> FileResponse:
+    attachment = attachments.get(
+        session=session, user=user, proposal_id=proposal_id, attachment_id=attachment_id
+    )
+    # PDFs and images open in the browser; other types download.
+    inline = attachment.content_type == "application/pdf" or attachment.content_type.startswith(
+        "image/"
+    )
+    return FileResponse(
+        attachments.blob_path(attachment.sha256),
+        media_type=attachment.content_type,
+        filename=attachment.filename,
+        content_disposition_type="inline" if inline else "attachment",
+    )
+
+
+@router.post("/proposals/{proposal_id}/submit", include_in_schema=False)
+def submit(session: SessionDep, user: PageUser, proposal_id: UUID) -> Response:
+    service.submit(session=session, user=user, proposal_id=proposal_id)
+    session.commit()
+    return redirect(f"/proposals/{proposal_id}")
+
+
+@router.post("/proposals/{proposal_id}/withdraw", include_in_schema=False)
+async def withdraw(
+    request: Request, session: SessionDep, user: PageUser, proposal_id: UUID
+) -> Response:
+    form = await request.form()
+    _editable(session, user, proposal_id)  # 404 before 422
+    if form.get("confirm") != "yes":
+        raise InvalidInput("confirm: tick the box to confirm the withdrawal", field="confirm")
+    reason = str(form.get("reason") or "")[:2000]
+    service.withdraw(session=session, user=user, proposal_id=proposal_id, reason=reason)
+    session.commit()
+    return redirect(f"/proposals/{proposal_id}")
+
+
+def _editable(session: Session, user: User, proposal_id: UUID) -> Proposal:
+    """The proposal, if the caller's organisation may change it (404 / 403 otherwise)."""
+    return policy.access(
+        session=session, user=user, proposal_id=proposal_id, action=policy.Action.edit
+    ).proposal
+
+
+# --- the reviewer's assignments --------------------------------------------------------------
+
+
+@router.get("/assignments", include_in_schema=False)
+def assignments_page(request: Request, session: SessionDep, user: PageUser) -> Response:
+    items, _ = reviews.list_assignments(
+        session=session, user=user, limit=get_settings().page_size_max
+    )
+    context = {"assignments": items, "now": utcnow()}
+    return render(request, "assignments.html", context, user=user)
+
+
+def _assignment(session: Session, user: User, assignment_id: UUID) -> Any:
+    """The caller's assignment as its list shows it (404 for anyone else's)."""
+    items, _ = reviews.list_assignments(session=session, user=user, limit=10_000)
+    for item in items:
+        if item.id == assignment_id:
+            return item
+    raise NotFound(f"assignment {assignment_id} not found")
+
+
+@router.get("/assignments/{assignment_id}", include_in_schema=False)
+def assignment_page(
+    request: Request, session: SessionDep, user: PageUser, assignment_id: UUID
+) -> Response:
+    item = _assignment(session, user, assignment_id)
+    # Before accepting, a reviewer sees only what the invitation says: title and summary.
+    reading = item.status in (AssignmentStatus.accepted, AssignmentStatus.submitted)
+    # The invitation's title and summary come with the assignment; the proposal once accepted.
+    detail = reviews.assignment_detail(session=session, user=user, assignment_id=assignment_id)
+    context: dict[str, Any] = {
+        "item": item,
+        "reading": reading,
+        "now": utcnow(),
+        "proposal": detail,
+    }
+    if reading:
+        proposal = policy.readable(session=session, user=user, proposal_id=item.proposal_id)
+        context["proposal"] = proposal
+        committee = session.get(Committee, proposal.committee_id)
+        review = session.exec(
+            select(Review).where(Review.assignment_id == item.id, Review.reviewer_id == user.id)
+        ).first()
+        try:
+            analysis: dict[str, Any] | None = read_analysis(
+                session=session, user=user, proposal_id=proposal.id
+            ).model_dump(mode="json")
+        except NotFound:
+            analysis = None
+        co_reviews = None
+        if item.status == AssignmentStatus.submitted:
+            co_reviews = reviews.reviews_for(session=session, user=user, proposal_id=proposal.id)
+        context.update(
+            attachments=attachments.list_for(session=session, user=user, proposal_id=proposal.id),
+            rubric=committee.rubric if committee else [],
+            review=review,
+            analysis=analysis,
+            co_reviews=co_reviews,
+            recommendations=list(Recommendation),
+            saved=request.query_params.get("saved") == "1",
+        )
+    return render(request, "assignment.html", context, user=user)
+
+
+@router.post("/assignments/{assignment_id}/accept", include_in_schema=False)
+def accept(session: SessionDep, user: PageUser, assignment_id: UUID) -> Response:
+    reviews.accept(session=session, user=user, assignment_id=assignment_id)
+    session.commit()
+    return redirect(f"/assignments/{assignment_id}")
+
+
+@router.post("/assignments/{assignment_id}/decline", include_in_schema=False)
+async def decline(
+    request: Request, session: SessionDep, user: PageUser, assignment_id: UUID
+) -> Response:
+    form = await request.form()
+    _assignment(session, user, assignment_id)  # 404 before 422
+    reason = str(form.get("reason") or "").strip()
+    if not reason:
+        raise InvalidInput("reason: say why you decline", field="reason")
+    reviews.decline(
+        session=session,
+        user=user,
+        assignment_id=assignment_id,
+        reason=reason,
+        conflict_of_interest=form.get("conflict_of_interest") == "yes",
+    )
+    session.commit()
+    return redirect("/assignments")
+
+
+def _draft(form: Any) -> ReviewDraft:
+    scores = {
+        key.removeprefix("score_"): int(value)
+        for key, value in form.multi_items()
+        if key.startswith("score_") and str(value).isdigit()
+    }
+    confidence = str(form.get("confidence") or "")
+    return ReviewDraft(
+        scores=scores,
+        recommendation=Recommendation(form["recommendation"])
+        if form.get("recommendation") in Recommendation.__members__
+        else None,
+        confidence=int(confidence) if confidence.isdigit() else None,
+        comments_for_applicant=str(form.get("comments_for_applicant") or ""),
+        confidential_comments=str(form.get("confidential_comments") or ""),
+    )
+
+
+@router.post("/assignments/{assignment_id}/review", include_in_schema=False)
+async def save_review(
+    request: Request, session: SessionDep, user: PageUser, assignment_id: UUID
+) -> Response:
+    form = await request.form()
+    _assignment(session, user, assignment_id)  # 404 before 422
+    try:
+        draft = _draft(form)
+    except ValidationError as error:
+        raise InvalidInput(str(error.errors()[0]["msg"])) from None
+    reviews.save_draft(session=session, user=user, assignment_id=assignment_id, draft=draft)
+    if form.get("submit") == "yes":
+        if form.get("confirm") != "yes":
+            session.commit()
+            raise InvalidInput("confirm: tick the box to confirm you submit the review")
+        reviews.submit_review(session=session, user=user, assignment_id=assignment_id)
+    session.commit()
+    if request.headers.get("hx-request"):
+        # An autosave: the page stays; only the little "saved" note changes.
+        note = gettext(_language(request), "Draft saved.")
+        return Response(note, media_type="text/plain")
+    return redirect(f"/assignments/{assignment_id}?saved=1")

@@ -1,0 +1,283 @@
+"""Each role's main path in headless Chromium against a real API process and a real worker.
+
+Every page visited is photographed at desktop and phone width under var/screenshots/ and
+checked with axe-core: no serious or critical accessibility violation.
+"""
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from service.web.i18n import translations
+from tests.conftest import Api
+from tests.pipeline.conftest import PDF, Process, state_of, submitted_proposal, wait_for
+from tests.web.conftest import DESKTOP, PHONE, SCREENSHOTS
+
+PIPELINE_SECONDS = 90
+
+
+class Browsing:
+    """One browser tab in one language, photographing and checking each page it shows."""
+
+    def __init__(self, page: Any, language: str, role: str) -> None:
+        self.page = page
+        self.language = language
+        self.role = role
+
+    def words(self, message: str) -> str:
+        return translations(self.language).gettext(message)
+
+    def look(self, name: str) -> None:
+        """Screenshots at both widths, and axe-core on the page as the user sees it."""
+        from axe_playwright_python.sync_playwright import Axe
+
+        folder = SCREENSHOTS / self.language
+        folder.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(folder / f"{self.role}-{name}-desktop.png"), full_page=True)
+        self.page.set_viewport_size(PHONE)
+        # Readable on a phone: nothing wider than the screen, no sideways scrolling.
+        width = self.page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], f"{name} ({self.language}) is {width}px wide on a phone"
+        self.page.screenshot(path=str(folder / f"{self.role}-{name}-phone.png"), full_page=True)
+        self.page.set_viewport_size(DESKTOP)
+        results = Axe().run(self.page)
+        serious = [
+            v["id"]
+            for v in results.response["violations"]
+            if v.get("impact") in ("serious", "critical")
+        ]
+        assert not serious, f"{name} ({self.language}): {results.generate_report()}"
+
+
+@pytest.fixture
+def api_of(server: str) -> Iterator[Api]:
+    with httpx.Client(base_url=server, timeout=30) as http:
+        yield Api(http)
+
+
+def _sign_in(tab: Browsing, email: str) -> None:
+    tab.look("sign-in")
+    tab.page.fill("#email", email)
+    tab.page.fill("#password", "password-123")
+    tab.page.click("main button[type=submit]")
+
+
+def _review_through_api(api: Api, committee: dict[str, Any], proposal_id: str) -> None:
+    """Two assigned reviewers (the quorum) accept and submit, as on their own pages."""
+    rubric = [
+        "innovative_technology",
+        "batch_stability",
+        "regulatory_compliance",
+        "supply_chain",
+        "international_talent",
+        "market_prospect",
+    ]
+    submitted = 0
+    for email in committee["reviewers"]:
+        call = api.as_(email)
+        mine = [
+            a
+            for a in call("GET", "/assignments").json()["items"]
+            if a["proposal_id"] == proposal_id and a["status"] == "invited"
+        ]
+        for assignment in mine:
+            base = f"/assignments/{assignment['id']}"
+            assert call("POST", f"{base}/accept").status_code == 200
+            draft = {
+                "scores": dict.fromkeys(rubric, 3),
+                "recommendation": "revise",
+                "confidence": 4,
+                "comments_for_applicant": f"Please add stability data ({email[:9]}).",
+            }
+            assert call("PUT", f"{base}/review", json=draft).status_code == 200
+            assert call("POST", f"{base}/review/submit").status_code == 200
+            submitted += 1
+            if submitted == 2:
+                return
+    raise AssertionError("fewer than two reviewers were assigned")
+
+
+LANGUAGES = [("en", "en-US"), ("zh_Hans", "zh-CN"), ("ru", "ru-RU")]
+
+
+@pytest.mark.parametrize(("language", "accept_language"), LANGUAGES, ids=[x[0] for x in LANGUAGES])
+def test_applicant_creates_submits_and_reads_the_decision(
+    browser: Any,
+    server: str,
+    worker: Process,
+    api_of: Api,
+    committee: dict[str, Any],
+    language: str,
+    accept_language: str,
+) -> None:
+    context = browser.new_context(locale=accept_language, viewport=DESKTOP, base_url=server)
+    tab = Browsing(context.new_page(), language, "applicant")
+    page = tab.page
+    page.goto("/proposals")
+    _sign_in(tab, committee["applicant"])
+    page.wait_for_url("**/proposals")
+    assert page.locator("html").get_attribute("lang") == language.replace("_", "-")
+    tab.look("proposals-empty")
+
+    page.click("main a.button.primary")
+    tab.look("proposal-new")
+    page.fill("#title", "ab")
+    page.fill("#budget_requested", "-1")
+    page.click("main form button[type=submit]")
+    assert page.locator("#title-error").is_visible()
+    assert page.locator("#budget_requested-error").is_visible()
+    tab.look("proposal-new-errors")
+
+    page.fill("#title", "Bispecific antibody R&D centre")
+    page.fill("#summary", "A PD-1 x VEGF bispecific antibody for solid tumours.")
+    page.select_option("#therapeutic_area", "oncology")
+    page.select_option("#modality", "bispecific_antibody")
+    page.select_option("#phase", "phase_2")
+    page.fill("#budget_requested", "60000000")
+    page.fill("#expected_peak_sales", "800000000")
+    page.fill("#target_launch_year", "2033")
+    page.check("input[name=target_markets][value=CN]")
+    page.check("input[name=target_markets][value=KZ]")
+    page.fill("#keywords", "bispecific\noncology")
+    page.click("main form button[type=submit]")
+    page.wait_for_selector("#check")
+    # The check before submitting names the missing business plan, in the screening's words.
+    assert page.locator("#check ul.missing li").count() >= 1
+    tab.look("proposal-draft")
+
+    page.set_input_files(
+        "#file", files=[{"name": "plan.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+    )
+    page.click("form.upload button[type=submit]")
+    page.wait_for_selector("text=plan.pdf")
+    assert page.locator("#check ul.missing").count() == 0
+    page.click("#check button[type=submit]")
+
+    # The timeline refreshes by itself (htmx) while the worker screens, analyses and assigns.
+    page.wait_for_selector("#timeline[data-state=in_review]", timeout=PIPELINE_SECONDS * 1000)
+    assert tab.words("In review") in page.locator("#current-state").inner_text()
+    tab.look("proposal-in-review")
+    proposal_id = page.url.rsplit("/", 1)[1].split("#")[0]
+
+    _review_through_api(api_of, committee, proposal_id)
+    wait_for(
+        lambda: state_of(api_of, committee["chair"], proposal_id) == "deliberation",
+        seconds=PIPELINE_SECONDS,
+        what="deliberation",
+    )
+    decided = api_of.as_(committee["chair"])(
+        "POST",
+        f"/proposals/{proposal_id}/decision",
+        json={
+            "outcome": "revision_requested",
+            "rationale": "Promising, but the stability data are thin.",
+            "message_to_applicant": "Please add batch stability data and resubmit.",
+        },
+    )
+    assert decided.status_code == 200, decided.text
+
+    page.reload()
+    decision = page.locator("#decision")
+    assert tab.words("Revision requested") in decision.inner_text()
+    assert "Please add batch stability data" in decision.inner_text()
+    assert "Please add stability data" in decision.inner_text()
+    tab.look("proposal-decision")
+
+    # Revise and resubmit: the same form, then the pipeline again.
+    page.click("main a.button[href$='/edit']")
+    tab.look("proposal-edit")
+    page.fill("#summary", "A PD-1 x VEGF bispecific antibody; three consistent GMP batches.")
+    page.click("main form button[type=submit]")
+    page.click("#check button[type=submit]")
+    page.wait_for_selector("#timeline[data-state=in_review]", timeout=PIPELINE_SECONDS * 1000)
+    assert state_of(api_of, committee["applicant"], proposal_id) == "in_review"
+
+    page.goto("/proposals")
+    tab.look("proposals")
+    context.close()
+
+
+def test_applicant_withdraws_only_after_confirming(
+    browser: Any, server: str, api_of: Api, committee: dict[str, Any], worker: Process
+) -> None:
+    proposal_id = submitted_proposal(api_of, committee["applicant"])
+    context = browser.new_context(locale="en-US", viewport=DESKTOP, base_url=server)
+    tab = Browsing(context.new_page(), "en", "applicant")
+    page = tab.page
+    page.goto(f"/proposals/{proposal_id}")
+    _sign_in(tab, committee["applicant"])
+    page.click("details.danger-zone summary")
+    tab.look("withdraw")
+    # The browser refuses the unconfirmed form (required box); the server would too.
+    page.click("details.danger-zone button[type=submit]")
+    assert state_of(api_of, committee["applicant"], proposal_id) != "withdrawn"
+    page.check("details.danger-zone input[name=confirm]")
+    page.click("details.danger-zone button[type=submit]")
+    page.wait_for_selector("#timeline[data-state=withdrawn]")
+    assert state_of(api_of, committee["applicant"], proposal_id) == "withdrawn"
+    context.close()
+
+
+def test_reviewer_accepts_drafts_and_submits(
+    browser: Any, server: str, worker: Process, api_of: Api, committee: dict[str, Any]
+) -> None:
+    proposal_id = submitted_proposal(api_of, committee["applicant"])
+    wait_for(
+        lambda: state_of(api_of, committee["applicant"], proposal_id) == "in_review",
+        seconds=PIPELINE_SECONDS,
+        what="in_review",
+    )
+    reviewer = next(
+        email
+        for email in committee["reviewers"]
+        if api_of.as_(email)("GET", "/assignments").json()["items"]
+    )
+    context = browser.new_context(locale="en-US", viewport=DESKTOP, base_url=server)
+    tab = Browsing(context.new_page(), "en", "reviewer")
+    page = tab.page
+    page.goto("/")
+    _sign_in(tab, reviewer)
+    page.wait_for_url("**/assignments")
+    tab.look("assignments")
+    page.click("table.list a")
+    tab.look("invitation")
+    page.click("main form[action$='/accept'] button")
+    page.wait_for_selector("#review-form")
+    tab.look("review-form")
+
+    criteria = page.locator("#review-form fieldset.score")
+    for index in range(criteria.count()):
+        criteria.nth(index).locator("input[value='4']").check()
+    page.select_option("#recommendation", "approve")
+    page.select_option("#confidence", "4")
+    page.fill("#comments_for_applicant", "Strong team; add the stability data.")
+    # Autosave: htmx posts the draft on change, without a page load.
+    with page.expect_response(lambda r: r.url.endswith("/review") and r.status == 200):
+        page.locator("#comments_for_applicant").press("Tab")
+    assert tab.words("Draft saved.") in page.locator("#autosave").inner_text()
+
+    page.reload()
+    assert page.locator("#comments_for_applicant").input_value() == (
+        "Strong team; add the stability data."
+    )
+    assert page.locator("#review-form input[type=radio]:checked").count() == criteria.count()
+    assert page.locator("#recommendation").input_value() == "approve"
+
+    page.check("#review-form input[name=confirm]")
+    page.click("#review-form button[name=submit][value=yes]")
+    page.wait_for_selector("#co-heading")
+    tab.look("after-submitting")
+    reviews = api_of.as_(committee["chair"])("GET", f"/proposals/{proposal_id}/reviews").json()
+    assert [r["recommendation"] for r in reviews["reviews"]] == ["approve"]
+
+    # The reviewer's pages in the other languages, for the screenshots and the axe check.
+    for language in ("zh_Hans", "ru"):
+        context.add_cookies([{"name": "lang", "value": language, "url": server}])
+        other = Browsing(page, language, "reviewer")
+        page.goto("/assignments")
+        other.look("assignments")
+        page.click("table.list a")
+        other.look("after-submitting")
+    context.close()

@@ -1,0 +1,283 @@
+"""The pages over HTTP without a browser: sessions, CSRF, forms and their errors, access."""
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from service.committees.models import DEFAULT_RUBRIC
+from tests.conftest import COMPLETE_PROPOSAL, Api
+
+PDF = b"%PDF-1.7\n" + b"business plan " * 50
+RUBRIC = [c.key for c in DEFAULT_RUBRIC]
+
+
+@pytest.fixture
+def web(db: None, broker: Any) -> Iterator[Any]:
+    """A browser-like client over https: the cookies are Secure outside development."""
+    from fastapi.testclient import TestClient
+
+    from service.main import create_app
+
+    with TestClient(create_app(), base_url="https://testserver") as test_client:
+        yield test_client
+
+
+def _csrf(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "the page has no CSRF token"
+    return found.group(1)
+
+
+def _sign_in(client: Any, email: str) -> str:
+    """Sign in through the page; returns a CSRF token for the next forms."""
+    token = _csrf(client.get("/login").text)
+    response = client.post(
+        "/login",
+        data={"email": email, "password": "password-123", "csrf_token": token, "next": "/"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    assert "committee_session" in response.cookies
+    return token
+
+
+def test_a_form_posted_without_its_csrf_token_is_refused(
+    web: Any, committee: dict[str, Any]
+) -> None:
+    web.get("/login")  # the browser holds a CSRF cookie, as it would
+    response = web.post(
+        "/login",
+        data={"email": committee["applicant"], "password": "password-123"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 403
+    assert "committee_session" not in response.cookies
+    forged = web.post(
+        "/login",
+        data={
+            "email": committee["applicant"],
+            "password": "password-123",
+            "csrf_token": "forged.0000",
+        },
+        follow_redirects=False,
+    )
+    assert forged.status_code == 403
+
+
+def test_a_token_from_another_browser_is_refused(web: Any, committee: dict[str, Any]) -> None:
+    token = _csrf(web.get("/login").text)
+    web.cookies.clear()  # another browser: no cookie, or its own
+    response = web.post(
+        "/login",
+        data={"email": committee["applicant"], "password": "password-123", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert response.status_code == 403
+
+
+def test_session_cookie_is_http_only_and_same_site_lax(web: Any, committee: dict[str, Any]) -> None:
+    token = _csrf(web.get("/login").text)
+    response = web.post(
+        "/login",
+        data={"email": committee["applicant"], "password": "password-123", "csrf_token": token},
+        follow_redirects=False,
+    )
+    cookie = next(
+        v for k, v in response.headers.multi_items() if k == "set-cookie" and "session" in v
+    )
+    assert "HttpOnly" in cookie
+    assert "SameSite=lax" in cookie
+    assert "Secure" in cookie  # the suite runs with ENVIRONMENT=test: not development
+
+
+def test_wrong_password_shows_the_form_again_with_the_error(
+    web: Any, committee: dict[str, Any]
+) -> None:
+    token = _csrf(web.get("/login").text)
+    response = web.post(
+        "/login",
+        data={"email": committee["applicant"], "password": "nope", "csrf_token": token},
+        headers={"Accept-Language": "ru"},
+    )
+    assert response.status_code == 401
+    assert "Неверный адрес электронной почты или пароль." in response.text
+
+
+def test_pages_need_a_signed_in_user(web: Any, db: None) -> None:
+    response = web.get("/proposals", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=/proposals"
+
+
+def test_draft_form_shows_each_error_next_to_its_field(web: Any, committee: dict[str, Any]) -> None:
+    web.cookies.set("lang", "zh_Hans")
+    token = _sign_in(web, committee["applicant"])
+    response = web.post(
+        "/proposals/new",
+        data={"csrf_token": token, "title": "ab", "budget_requested": "-5"},
+    )
+    assert response.status_code == 422
+    assert 'id="title-error">至少使用 3 个字符。' in response.text
+    assert 'id="budget_requested-error">' in response.text
+
+
+def test_applicant_creates_attaches_and_submits_by_forms(
+    web: Any, api: Api, committee: dict[str, Any]
+) -> None:
+    token = _sign_in(web, committee["applicant"])
+    form = {
+        **{k: str(v) for k, v in COMPLETE_PROPOSAL.items() if not isinstance(v, list)},
+        "keywords": "bispecific\noncology",
+        "csrf_token": token,
+    }
+    created = web.post(
+        "/proposals/new",
+        data={**form, "target_markets": ["CN", "KZ"]},
+        follow_redirects=False,
+    )
+    assert created.status_code == 303
+    page = created.headers["location"]
+    proposal_id = page.rsplit("/", 1)[1]
+    uploaded = web.post(
+        f"{page}/attachments",
+        data={"csrf_token": token},
+        files={"file": ("plan.pdf", PDF, "application/pdf")},
+        follow_redirects=False,
+    )
+    assert uploaded.status_code == 303
+    assert "plan.pdf" in web.get(page).text
+    submitted = web.post(f"{page}/submit", data={"csrf_token": token}, follow_redirects=False)
+    assert submitted.status_code == 303
+    seen = api.as_(committee["applicant"])("GET", f"/proposals/{proposal_id}").json()
+    assert seen["state"] == "screening"
+    assert seen["target_markets"] == ["CN", "KZ"]
+    assert seen["keywords"] == ["bispecific", "oncology"]
+
+
+def test_another_organisation_cannot_open_the_proposal_page(
+    web: Any, api: Api, committee: dict[str, Any], draft: dict[str, Any]
+) -> None:
+    _sign_in(web, committee["rival"])
+    response = web.get(f"/proposals/{draft['id']}")
+    assert response.status_code == 404
+
+
+def test_signing_out_clears_the_session(web: Any, committee: dict[str, Any]) -> None:
+    token = _sign_in(web, committee["applicant"])
+    response = web.post("/logout", data={"csrf_token": token}, follow_redirects=False)
+    assert response.status_code == 303
+    assert web.get("/proposals", follow_redirects=False).status_code == 303
+
+
+def test_reviewer_declines_an_invitation_declaring_a_conflict(
+    web: Any, api: Api, session: Any, committee: dict[str, Any], draft: dict[str, Any]
+) -> None:
+    from service.assignment.models import AssignmentStatus
+    from tests.factories import put_in_review
+
+    staged = put_in_review(
+        api, session, committee, draft, reviewers=1, status=AssignmentStatus.invited
+    )
+    reviewer = committee["reviewers"][0]
+    assignment = staged.assignments[reviewer]
+    token = _sign_in(web, reviewer)
+    invitation = web.get(f"/assignments/{assignment}")
+    assert "Bispecific antibody R&amp;D centre" in invitation.text
+    assert 'id="review-form"' not in invitation.text  # no review before accepting
+    declined = web.post(
+        f"/assignments/{assignment}/decline",
+        data={
+            "csrf_token": token,
+            "reason": "I advise a competitor",
+            "conflict_of_interest": "yes",
+        },
+        follow_redirects=False,
+    )
+    assert declined.status_code == 303
+    items = api.as_(reviewer)("GET", "/assignments").json()["items"]
+    assert [i["status"] for i in items] == ["declined"]
+
+
+def test_a_review_is_submitted_only_with_the_confirmation(
+    web: Any, api: Api, session: Any, committee: dict[str, Any], draft: dict[str, Any]
+) -> None:
+    from tests.factories import put_in_review
+
+    staged = put_in_review(api, session, committee, draft, reviewers=1)
+    reviewer = committee["reviewers"][0]
+    assignment = staged.assignments[reviewer]
+    token = _sign_in(web, reviewer)
+    form = {
+        "csrf_token": token,
+        "recommendation": "approve",
+        "confidence": "4",
+        "comments_for_applicant": "Clear plan.",
+        **{f"score_{key}": "4" for key in RUBRIC},
+    }
+    unconfirmed = web.post(f"/assignments/{assignment}/review", data={**form, "submit": "yes"})
+    assert unconfirmed.status_code == 422
+    draft_seen = api.as_(committee["chair"])("GET", f"/proposals/{draft['id']}/reviews").json()
+    assert draft_seen["reviews"] == []  # saved as a draft, not submitted
+    confirmed = web.post(
+        f"/assignments/{assignment}/review",
+        data={**form, "submit": "yes", "confirm": "yes"},
+        follow_redirects=False,
+    )
+    assert confirmed.status_code == 303
+    reviews = api.as_(committee["chair"])("GET", f"/proposals/{draft['id']}/reviews").json()
+    assert [r["comments_for_applicant"] for r in reviews["reviews"]] == ["Clear plan."]
+
+
+def test_a_refused_upload_is_explained_beside_the_file_input(
+    web: Any, committee: dict[str, Any], draft: dict[str, Any]
+) -> None:
+    web.cookies.set("lang", "ru")
+    token = _sign_in(web, committee["applicant"])
+    response = web.post(
+        f"/proposals/{draft['id']}/attachments",
+        data={"csrf_token": token},
+        files={"file": ("plan.exe", b"MZ\x90\x00", "application/octet-stream")},
+    )
+    assert response.status_code == 415
+    assert 'id="file-error" role="alert">Файлы этого типа не принимаются' in response.text
+
+
+@pytest.mark.parametrize("target", ["//evil.example/", "/\\evil.example/", "https://evil.example/"])
+def test_sign_in_never_redirects_to_another_site(
+    web: Any, committee: dict[str, Any], target: str
+) -> None:
+    token = _csrf(web.get("/login").text)
+    response = web.post(
+        "/login",
+        data={
+            "email": committee["applicant"],
+            "password": "password-123",
+            "csrf_token": token,
+            "next": target,
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/"
+
+
+def test_attachments_are_removed_only_while_the_proposal_is_editable(
+    web: Any, api: Api, committee: dict[str, Any], draft: dict[str, Any]
+) -> None:
+    call = api.as_(committee["applicant"])
+    files = f"/proposals/{draft['id']}/attachments"
+    first = call("POST", files, files={"file": ("plan.pdf", PDF)}).json()["id"]
+    second = call("POST", files, files={"file": ("annex.pdf", PDF + b"annex")}).json()["id"]
+    token = _sign_in(web, committee["applicant"])
+    removed = web.post(
+        f"{files}/{first}/delete", data={"csrf_token": token}, follow_redirects=False
+    )
+    assert removed.status_code == 303
+    assert [a["filename"] for a in call("GET", files).json()] == ["annex.pdf"]
+    assert call("POST", f"/proposals/{draft['id']}/submit").status_code == 200
+    assert call("DELETE", f"{files}/{second}").status_code == 409
+    refused = web.post(f"{files}/{second}/delete", data={"csrf_token": token})
+    assert refused.status_code == 409
+    assert [a["filename"] for a in call("GET", files).json()] == ["annex.pdf"]
