@@ -442,7 +442,7 @@ def assignment_page(
         "item": item,
         "reading": reading,
         "now": utcnow(),
-        "proposal": detail,
+        "invitation": detail,
     }
     if reading:
         proposal = policy.readable(session=session, user=user, proposal_id=item.proposal_id)
