@@ -14,6 +14,7 @@ from service.assignment.models import (
     BidRequest,
 )
 from service.deps import CurrentUser, SessionDep
+from service.pagination import Cursor, Limit, Page, page_size
 
 router = APIRouter(tags=["assignment"])
 
@@ -55,10 +56,15 @@ def proposal_assignments(
     return service.list_for_chair(session=session, user=user, proposal_id=proposal_id)
 
 
-@router.get("/bids", response_model=list[BiddableProposal])
-def open_for_bids(session: SessionDep, user: CurrentUser) -> list[BiddableProposal]:
+@router.get("/bids", response_model=Page[BiddableProposal])
+def open_for_bids(
+    session: SessionDep, user: CurrentUser, cursor: Cursor = None, limit: Limit = None
+) -> Page[BiddableProposal]:
     """The proposals waiting in my committees before their round, with my bids on them."""
-    return service.biddable(session=session, user=user)
+    items, next_cursor = service.biddable(
+        session=session, user=user, cursor=cursor, limit=page_size(limit)
+    )
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.put("/proposals/{proposal_id}/bid", response_model=BiddableProposal)
@@ -69,12 +75,8 @@ def place_bid(
 
     A conflict is never assigned; not_willing only when nobody else can take it.
     """
-    record = service.bid(
+    placed = service.bid(
         session=session, user=user, proposal_id=proposal_id, preference=data.preference
     )
     session.commit()
-    return next(
-        b
-        for b in service.biddable(session=session, user=user)
-        if b.proposal_id == record.proposal_id
-    )
+    return placed

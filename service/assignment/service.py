@@ -7,7 +7,7 @@ by hand; declines and overdue reviews get a replacement with the current loads.
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -47,6 +47,7 @@ from service.db import skip_locked, utcnow
 from service.errors import Conflict, InvalidInput
 from service.notifications.service import Notice, notify_all
 from service.organisations.models import Organisation
+from service.pagination import keyset, split_page
 from service.proposals.models import Proposal
 from service.workflow.moves import Move, move, move_all
 from service.workflow.table import Actor, Event, GuardContext, State
@@ -176,10 +177,15 @@ def _bids(session: Session, proposals: Sequence[Proposal]) -> list[Bid]:
     return [Bid(b.proposal_id, b.reviewer_id, b.preference) for b in rows]
 
 
-def biddable(*, session: Session, user: User) -> list[BiddableProposal]:
-    """The proposals waiting in the caller's committees, oldest first, with its bids."""
-    proposals = list(
-        session.exec(policy.biddable_proposals(user=user).order_by(col(Proposal.created_at)))
+def biddable(
+    *, session: Session, user: User, cursor: str | None = None, limit: int
+) -> tuple[list[BiddableProposal], str | None]:
+    """A page of the proposals waiting in the caller's committees, oldest first, with its
+    bids on them, and the cursor of the next page."""
+    key = [(col(Proposal.created_at), True), (col(Proposal.id), True)]
+    query = keyset(policy.biddable_proposals(user=user), key, cursor, [datetime, UUID], limit)
+    proposals, next_cursor = split_page(
+        session.exec(query).all(), limit, lambda p: (p.created_at, p.id)
     )
     mine = {
         b.proposal_id: b.preference
@@ -200,10 +206,12 @@ def biddable(*, session: Session, user: User) -> list[BiddableProposal]:
             preference=mine.get(p.id),
         )
         for p in proposals
-    ]
+    ], next_cursor
 
 
-def bid(*, session: Session, user: User, proposal_id: UUID, preference: Preference) -> BidRecord:
+def bid(
+    *, session: Session, user: User, proposal_id: UUID, preference: Preference
+) -> BiddableProposal:
     """Record (or change) the caller's bid on a proposal waiting in its committee."""
     proposal = policy.biddable(session=session, user=user, proposal_id=proposal_id)
     record = session.exec(
@@ -214,7 +222,14 @@ def bid(*, session: Session, user: User, proposal_id: UUID, preference: Preferen
     record.preference = preference
     session.add(record)
     session.flush()
-    return record
+    return BiddableProposal(
+        proposal_id=proposal.id,
+        title=proposal.title,
+        summary=proposal.summary,
+        therapeutic_area=str(proposal.therapeutic_area),
+        state=proposal.state,
+        preference=preference,
+    )
 
 
 def _recorded(session: Session, reviewer_ids: Sequence[UUID]) -> list[RecordedConflict]:

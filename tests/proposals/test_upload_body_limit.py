@@ -5,11 +5,14 @@ from typing import Any
 
 from service.config import get_settings
 from service.main import create_app
+from tests.conftest import Api
 
 CHUNK = 64 * 1024
 
 
-def _post(app: Any, headers: list[tuple[bytes, bytes]], chunks: int) -> tuple[int, bytes, int]:
+def _post(
+    app: Any, headers: list[tuple[bytes, bytes]], chunks: int, path: str
+) -> tuple[int, bytes, int]:
     """Send a multipart upload of `chunks` chunks; the status, the body, the bytes read."""
     boundary = b"limit-test"
     start = (
@@ -35,7 +38,7 @@ def _post(app: Any, headers: list[tuple[bytes, bytes]], chunks: int) -> tuple[in
         "http_version": "1.1",
         "method": "POST",
         "scheme": "http",
-        "path": "/api/v1/proposals/00000000-0000-0000-0000-000000000001/attachments",
+        "path": path,
         "raw_path": b"",
         "query_string": b"",
         "root_path": "",
@@ -49,18 +52,29 @@ def _post(app: Any, headers: list[tuple[bytes, bytes]], chunks: int) -> tuple[in
     return status, body, read
 
 
-def test_an_upload_is_cut_off_at_the_limit(db: None) -> None:
-    limit = get_settings().attachment_max_bytes
-    chunks = 4 * limit // CHUNK  # four times the limit, sent without a Content-Length
-    status, body, read = _post(create_app(), [], chunks)
+def _as_applicant(api: Api, committee: dict[str, Any]) -> list[tuple[bytes, bytes]]:
+    return [(b"authorization", f"Bearer {api.login(committee['applicant'])}".encode())]
+
+
+def test_an_upload_is_cut_off_at_the_limit(
+    api: Api, committee: dict[str, Any], draft: dict[str, Any]
+) -> None:
+    settings = get_settings()
+    ceiling = settings.attachment_max_bytes + settings.request_body_max_bytes
+    chunks = 4 * ceiling // CHUNK  # four times the limit, sent without a Content-Length
+    path = f"/api/v1/proposals/{draft['id']}/attachments"
+    status, body, read = _post(create_app(), _as_applicant(api, committee), chunks, path)
     assert status == 413
-    assert b"larger than the limit" in body
-    assert read < limit + 64 * 1024 + 2 * CHUNK
+    assert b"PayloadTooLarge" in body
+    assert read < ceiling + 2 * CHUNK
 
 
-def test_a_declared_length_past_the_limit_is_refused_unread(db: None) -> None:
+def test_a_declared_length_past_the_limit_is_refused_unread(
+    api: Api, committee: dict[str, Any], draft: dict[str, Any]
+) -> None:
     limit = get_settings().attachment_max_bytes
-    declared = [(b"content-length", str(10 * limit).encode())]
-    status, _, read = _post(create_app(), declared, 10 * limit // CHUNK)
+    declared = [(b"content-length", str(10 * limit).encode()), *_as_applicant(api, committee)]
+    path = f"/api/v1/proposals/{draft['id']}/attachments"
+    status, _, read = _post(create_app(), declared, 10 * limit // CHUNK, path)
     assert status == 413
     assert read == 0

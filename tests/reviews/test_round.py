@@ -256,7 +256,7 @@ def test_reviewers_bid_before_the_round_and_the_assignment_follows_the_bids(
     proposal = put_in_assignment(api, session, committee, draft)
     session.commit()
     eager, conflicted, _ = committee["reviewers"]
-    listed = api.as_(eager)("GET", "/bids").json()
+    listed = api.as_(eager)("GET", "/bids").json()["items"]
     assert [b["proposal_id"] for b in listed] == [str(proposal.id)]
     url = f"/proposals/{proposal.id}/bid"
     assert api.as_(eager)("PUT", url, json={"preference": "eager"}).json()["preference"] == "eager"
