@@ -6,7 +6,7 @@ UV_VERSION := 0.13.8
 UV := .tools/bin/uv
 RUN := $(UV) run --locked --no-sync
 
-.PHONY: install run test lint format bench clean
+.PHONY: install run test lint format bench faults clean
 
 $(UV):
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is required"'
@@ -29,6 +29,11 @@ lint: install
 
 test: lint
 	$(RUN) pytest
+
+# The fault-injection suite on private servers it starts (minutes; see bench/faults.py).
+# FAULTS_ARGS picks scenarios, e.g. FAULTS_ARGS='--scenario redis-killed --n 50'.
+faults: install
+	$(RUN) python -m bench.faults $(FAULTS_ARGS)
 
 format: install
 	$(RUN) ruff check --fix .
