@@ -9,7 +9,7 @@ RUN := $(UV) run --locked --no-sync
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format bench clean browser
+.PHONY: install run test lint format bench faults clean browser messages
 
 $(UV):
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is required"'
@@ -45,6 +45,11 @@ browser:
 test: lint browser
 	$(RUN) pytest
 
+# The fault-injection suite on private servers it starts (minutes; see bench/faults.py).
+# FAULTS_ARGS picks scenarios, e.g. FAULTS_ARGS='--scenario redis-killed --n 50'.
+faults: install
+	$(RUN) python -m bench.faults $(FAULTS_ARGS)
+
 format: install
 	$(RUN) ruff check --fix .
 	$(RUN) ruff format .
@@ -57,7 +62,6 @@ clean:
 LOCALE := service/web/locale
 PAGE_LANGUAGES := zh_Hans ru
 
-.PHONY: messages
 messages: install
 	$(RUN) pybabel extract -F service/web/babel.cfg -k N_ -k gettext:2 --no-location \
 		--sort-output --omit-header -o $(LOCALE)/messages.pot .

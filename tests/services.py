@@ -105,24 +105,9 @@ def redis_url() -> str:
     given = os.environ.get("TEST_REDIS_URL")
     if given:
         return given
-    binary = shutil.which("redis-server")
-    if binary:
+    if shutil.which("redis-server"):
         port = _free_port()
-        process = subprocess.Popen(
-            [
-                binary,
-                "--bind",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        process = start_redis(port)
         _stoppers.append(process.terminate)
         url = f"redis://127.0.0.1:{port}/9"
         if _wait(lambda: _redis_answers(url)):
@@ -133,6 +118,25 @@ def redis_url() -> str:
     raise RuntimeError(
         "the tests need Redis: install it (apt-get install redis-server) or set "
         "TEST_REDIS_URL=redis://host:port/db"
+    )
+
+
+def start_redis(port: int) -> "subprocess.Popen[bytes]":
+    """A private `redis-server` on loopback without persistence: a restart loses its queues."""
+    return subprocess.Popen(
+        [
+            shutil.which("redis-server") or "redis-server",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 
