@@ -154,7 +154,15 @@ def relaxed_commit(session: Session) -> None:
         session.execute(text("SET LOCAL synchronous_commit = off"))
 
 
+def upserting_insert(session: Session, table: Table) -> Any:
+    """The dialect's INSERT, which offers ON CONFLICT DO NOTHING / DO UPDATE."""
+    dialect = postgresql if _is_postgresql(session) else sqlite
+    return dialect.insert(table)
+
+
 def insert_new_only(session: Session, table: Table, unique: list[str]) -> Insert:
     """An INSERT that skips rows whose `unique` columns already exist (ON CONFLICT DO NOTHING)."""
-    dialect = postgresql if _is_postgresql(session) else sqlite
-    return dialect.insert(table).on_conflict_do_nothing(index_elements=unique)
+    statement: Insert = upserting_insert(session, table).on_conflict_do_nothing(
+        index_elements=unique
+    )
+    return statement

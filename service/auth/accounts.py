@@ -272,19 +272,32 @@ def accept_invitation(*, session: Session, token: str, password: str) -> User:
 # --- forgotten passwords ----------------------------------------------------------------------
 
 
-def request_password_reset(*, session: Session, email: str) -> None:
+def request_password_reset(*, session: Session, email: str, client: str) -> None:
     """E-mail a single-use reset link if an active account has this e-mail.
 
     The caller answers the same whether or not it has: nothing tells who has an account.
+    Requests are counted per e-mail and per client address like failed log-ins, so nobody can
+    flood an inbox with reset e-mails (429 with Retry-After past the limits), whether or not
+    the e-mail has an account.
     """
+    settings = get_settings()
+    now = utcnow()
+    per_email, per_client = throttle.reset_keys(email, client)
+    throttle.check(
+        session=session, keys=[per_email, per_client], now=now, what="password-reset requests"
+    )
+    throttle.record_failure(
+        session=session, key=per_email, limit=settings.login_account_max_failures, now=now
+    )
+    throttle.record_failure(
+        session=session, key=per_client, limit=settings.login_client_max_failures, now=now
+    )
     user = session.exec(
         select(User).where(func.lower(User.email) == email.strip().lower(), col(User.is_active))
     ).first()
     if user is None:
         return
-    settings = get_settings()
     token, token_hash = _secret()
-    now = utcnow()
     reset = PasswordReset(
         user_id=user.id,
         token_hash=token_hash,

@@ -24,9 +24,9 @@ from service.auth.models import (
     UserPage,
     UserPublic,
 )
-from service.config import get_settings
 from service.deps import AdminUser, CurrentUser, SessionDep, SignedInDep
 from service.errors import NotAuthenticated
+from service.pagination import page_size
 
 router = APIRouter(tags=["auth"])
 
@@ -95,9 +95,14 @@ def update_me(session: SessionDep, user: CurrentUser, data: ProfileUpdate) -> Us
 
 
 @router.post("/auth/password-reset", status_code=202)
-def request_password_reset(session: SessionDep, data: PasswordResetRequest) -> dict[str, str]:
-    """E-mail a reset link. The answer is the same whether or not the e-mail has an account."""
-    accounts.request_password_reset(session=session, email=data.email)
+def request_password_reset(
+    request: Request, session: SessionDep, data: PasswordResetRequest
+) -> dict[str, str]:
+    """E-mail a reset link. The answer is the same whether or not the e-mail has an account;
+    requests are throttled per e-mail and per client address (429 with Retry-After)."""
+    accounts.request_password_reset(
+        session=session, email=data.email, client=client_address(request)
+    )
     session.commit()
     return {"status": "if an active account has this e-mail, a reset link was sent to it"}
 
@@ -107,11 +112,6 @@ def reset_password(session: SessionDep, data: PasswordResetConfirm) -> None:
     """Choose a new password with the link's token; every session of the account ends."""
     accounts.reset_password(session=session, token=data.token, new_password=data.new_password)
     session.commit()
-
-
-def _page_size(limit: int | None) -> int:
-    settings = get_settings()
-    return min(limit or settings.page_size_default, settings.page_size_max)
 
 
 @router.get("/users", response_model=UserPage)
@@ -133,7 +133,7 @@ def list_users(
         committee_id=committee,
         search=search,
         cursor=cursor,
-        limit=_page_size(limit),
+        limit=page_size(limit),
     )
     return UserPage(items=[UserPublic.model_validate(u) for u in rows], next_cursor=next_cursor)
 
@@ -186,7 +186,7 @@ def read_audit_log(
     limit: Annotated[int | None, Query(ge=1)] = None,
 ) -> AuditPage:
     """Admin actions on accounts and committees, newest first."""
-    rows, next_cursor = audit.entries(session=session, cursor=cursor, limit=_page_size(limit))
+    rows, next_cursor = audit.entries(session=session, cursor=cursor, limit=page_size(limit))
     return AuditPage(
         items=[AuditEntryPublic.model_validate(e) for e in rows], next_cursor=next_cursor
     )

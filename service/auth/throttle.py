@@ -10,11 +10,11 @@ import math
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, delete, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from service.auth.models import LoginThrottle
 from service.config import get_settings
+from service.db import upserting_insert
 from service.errors import TooManyRequests
 
 _table = LoginThrottle.__table__  # type: ignore[attr-defined]
@@ -30,7 +30,14 @@ def client_key(address: str) -> str:
     return f"client:{address}"
 
 
-def check(*, session: Session, keys: list[str], now: datetime) -> None:
+def reset_keys(email: str, address: str) -> list[str]:
+    """The counters of password-reset requests: one per e-mail, one per client address."""
+    return [f"reset:{email.strip().lower()[:254]}", f"reset-client:{address}"]
+
+
+def check(
+    *, session: Session, keys: list[str], now: datetime, what: str = "failed log-ins"
+) -> None:
     """Refuse (429) while any of `keys` waits out its delay; nothing is counted."""
     blocked = session.exec(
         select(LoginThrottle.blocked_until).where(
@@ -40,9 +47,7 @@ def check(*, session: Session, keys: list[str], now: datetime) -> None:
     until = max((b for b in blocked if b is not None), default=None)
     if until is not None:
         wait = math.ceil((until - now).total_seconds())
-        raise TooManyRequests(
-            f"too many failed log-ins; try again in {wait} seconds", retry_after=wait
-        )
+        raise TooManyRequests(f"too many {what}; try again in {wait} seconds", retry_after=wait)
 
 
 def record_failure(*, session: Session, key: str, limit: int, now: datetime) -> None:
@@ -50,10 +55,9 @@ def record_failure(*, session: Session, key: str, limit: int, now: datetime) -> 
     settings = get_settings()
     stale = now - timedelta(seconds=settings.login_failure_window_seconds)
     # One statement, so concurrent failures on two workers both count.
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     quiet_for_a_window = _table.c.last_failure_at < stale
     statement = (
-        insert(_table)
+        upserting_insert(session, _table)
         .values(key=key, failures=1, last_failure_at=now)
         .on_conflict_do_update(
             index_elements=[_table.c.key],

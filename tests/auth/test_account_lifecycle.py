@@ -276,3 +276,14 @@ def test_people_edit_their_own_profile(api: Api, committee: dict) -> None:
     as_applicant = api.as_(committee["applicant"])
     assert as_applicant("PATCH", "/me", json={"capacity": 9}).status_code == 403
     assert as_applicant("PATCH", "/me", json={"full_name": "Acme Lead"}).status_code == 200
+
+
+def test_reset_requests_are_throttled_whether_or_not_the_account_exists(client: Any) -> None:
+    for email in ("nobody@nowhere.example", "applicant@acme.example"):
+        answers = [
+            client.post("/api/v1/auth/password-reset", json={"email": email}).status_code
+            for _ in range(7)
+        ]
+        # The same for a real account and an unknown e-mail: no way to tell which is which.
+        assert answers[:5] == [202] * 5
+        assert answers[-1] == 429
