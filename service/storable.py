@@ -29,6 +29,8 @@ def text_problem(value: str) -> str | None:
     except UnicodeEncodeError:
         return "contains a lone UTF-16 surrogate, which is not a character"
     for char in value:
+        if char == "\x00":
+            return "contains a NUL character (U+0000), which text cannot hold"
         if (char < " " or "\x7f" <= char < "\xa0") and char not in _ALLOWED_CONTROLS:
             return f"contains the control character U+{ord(char):04X}"
     return None
@@ -82,7 +84,9 @@ async def storable_body(request: Request) -> None:
         return  # not JSON at all: the route's own validation answers that
     if found := _first_unstorable(document, "body"):
         path, problem = found
-        raise InvalidInput(f"{path.removeprefix('body.')}: {problem}", field=path)
+        # Named as validation errors name fields: the path inside the body.
+        field = path.removeprefix("body.")
+        raise InvalidInput(f"{field}: {problem}", field=field)
 
 
 def _check(value: Any) -> None:

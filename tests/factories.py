@@ -323,6 +323,7 @@ def build_world(
             "committee_id": committee["committee_id"],
             "webhook_id": str(hook.id),
             "unassigned_id": str(extra[0].id),
+            "user_id": str(extra[0].id),
             "review_id": str(draft_review.id),
         },
     )

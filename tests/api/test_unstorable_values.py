@@ -15,7 +15,7 @@ LONE_SURROGATE = '"x\\ud800y"'
         ("admin", "POST", "/committees", '{"name": %s, "therapeutic_areas": ["oncology"]}'),
         ("applicant", "POST", "/webhooks", '{"url": "https://a.example/h", "events": [%s]}'),
         ("applicant", "POST", "/proposals", '{"title": %s}'),
-        ("admin", "POST", "/organizations", '{"name": %s, "country": "CN"}'),
+        ("admin", "POST", "/organisations", '{"name": %s, "country": "CN"}'),
     ],
 )
 def test_a_lone_surrogate_is_refused_naming_the_field(

@@ -150,7 +150,7 @@ def test_an_invited_person_sets_a_password_once(
     assert invited.json()["email"] == "new.reviewer@lab.example"
     token = _link_token(session, "account.invitation", "new.reviewer@lab.example")
     weak = client.post("/api/v1/invitations/accept", json={"token": token, "password": "password"})
-    assert weak.status_code == 422 and weak.json()["field"] == "password"
+    assert weak.status_code == 422 and weak.json()["fields"][0]["field"] == "password"
     accepted = client.post("/api/v1/invitations/accept", json={"token": token, "password": STRONG})
     assert accepted.status_code == 201, accepted.text
     assert accepted.json()["role"] == "reviewer"

@@ -181,7 +181,7 @@ def test_a_password_change_ends_the_other_sessions(client: Any, committee: dict)
         json={"current_password": "password-123", "new_password": "password1"},
     )
     assert weak.status_code == 422
-    assert weak.json()["field"] == "new_password"
+    assert weak.json()["fields"][0]["field"] == "new_password"
     changed = client.post(
         "/api/v1/me/password",
         headers=headers,

@@ -149,7 +149,9 @@ def test_applicant_reads_the_decision_without_the_rationale(
         "message_to_applicant",
         "decided_at",
         "comments_for_applicant",
+        "meta_review",  # the chair's synthesis goes out with the decision (none written here)
     }
+    assert seen["meta_review"] is None
     assert sorted(seen["comments_for_applicant"]) == [
         "Clarify the batch release strategy.",
         "Strong preclinical package.",

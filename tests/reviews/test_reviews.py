@@ -177,8 +177,9 @@ def test_reviews_close_when_deliberation_starts(
     response = api.as_(late)(
         "PUT", f"/assignments/{staged.assignments[late]}/review", json=full_review()
     )
+    # The quorum closed its invitation: its review is no longer taken.
     assert response.status_code == 409
-    assert response.json()["state"] == "deliberation"
+    assert response.json()["status"] == "cancelled"
 
 
 def test_only_the_assigned_reviewer_writes_the_review(
