@@ -25,6 +25,7 @@ _FIELD_MESSAGES: dict[str, str] = {
     "target_markets": N_("Use two-letter country codes, such as CN or KZ."),
     "keywords": N_("At most 50 entries of at most 200 characters each."),
     "declared_conflicts": N_("At most 50 entries of at most 200 characters each."),
+    "body": N_("Write something first: the text is empty."),
 }
 _INVALID = N_("This value is not valid.")
 
@@ -62,6 +63,8 @@ def field_errors(error: ValidationError, gettext: Any) -> dict[str, str]:
         kind = item["type"]
         if kind == "value_error" and field in _FIELD_MESSAGES:
             template = _FIELD_MESSAGES[field]
+        elif kind == "string_too_short" and (item.get("ctx") or {}).get("min_length") == 1:
+            template = _MESSAGES["missing"]  # "at least 1 characters" says it badly
         else:
             template = _MESSAGES.get(kind, _INVALID)
         context = {k: v for k, v in (item.get("ctx") or {}).items() if isinstance(v, int | float)}

@@ -37,9 +37,11 @@ from service.errors import (
 from service.proposals import attachments, service
 from service.proposals.models import Proposal, ProposalCreate, ProposalUpdate
 from service.proposals.vocabulary import SCO_MEMBER_STATES, Modality, Phase, TherapeuticArea
+from service.reviews import discussion
 from service.reviews import service as reviews
 from service.reviews.models import Recommendation, Review
-from service.reviews.schemas import ReviewDraft
+from service.reviews.schemas import ReviewDraft, TextRequest
+from service.reviews.service import ROUND_STATES
 from service.screening.service import problems as screening_problems
 from service.web import i18n, sessions
 from service.web.forms import field_errors, proposal_payload
@@ -433,6 +435,14 @@ def _assignment(session: Session, user: User, assignment_id: UUID) -> Any:
 def assignment_page(
     request: Request, session: SessionDep, user: PageUser, assignment_id: UUID
 ) -> Response:
+    context = _assignment_context(request, session, user, assignment_id)
+    return render(request, "assignment.html", context, user=user)
+
+
+def _assignment_context(
+    request: Request, session: Session, user: User, assignment_id: UUID
+) -> dict[str, Any]:
+    """What the assignment page shows, each part read through the API's own service function."""
     item = _assignment(session, user, assignment_id)
     # Before accepting, a reviewer sees only what the invitation says: title and summary.
     reading = item.status in (AssignmentStatus.accepted, AssignmentStatus.submitted)
@@ -443,6 +453,8 @@ def assignment_page(
         "reading": reading,
         "now": utcnow(),
         "invitation": detail,
+        "comment_error": None,
+        "comment": "",
     }
     if reading:
         proposal = policy.readable(session=session, user=user, proposal_id=item.proposal_id)
@@ -458,18 +470,28 @@ def assignment_page(
         except NotFound:
             analysis = None
         co_reviews = None
+        thread = None
         if item.status == AssignmentStatus.submitted:
             co_reviews = reviews.reviews_for(session=session, user=user, proposal_id=proposal.id)
+            # The round this assignment belongs to, even after a revision opened a newer one.
+            thread = discussion.discussion(
+                session=session, user=user, proposal_id=proposal.id, version=item.proposal_version
+            )
         context.update(
             attachments=attachments.list_for(session=session, user=user, proposal_id=proposal.id),
             rubric=committee.rubric if committee else [],
             review=review,
             analysis=analysis,
             co_reviews=co_reviews,
+            discussion=thread,
+            # Only the current round, while it runs, takes new comments.
+            may_comment=thread is not None
+            and item.proposal_version == proposal.version
+            and proposal.state in ROUND_STATES,
             recommendations=list(Recommendation),
             saved=request.query_params.get("saved") == "1",
         )
-    return render(request, "assignment.html", context, user=user)
+    return context
 
 
 @router.post("/assignments/{assignment_id}/accept", include_in_schema=False)
@@ -539,3 +561,23 @@ async def save_review(
         note = gettext(_language(request), "Draft saved.")
         return Response(note, media_type="text/plain")
     return redirect(f"/assignments/{assignment_id}?saved=1")
+
+
+@router.post("/assignments/{assignment_id}/discussion", include_in_schema=False)
+async def add_to_discussion(
+    request: Request, session: SessionDep, user: PageUser, assignment_id: UUID
+) -> Response:
+    form = await request.form()
+    item = _assignment(session, user, assignment_id)  # 404 before 422
+    body = str(form.get("body") or "")
+    try:
+        text = TextRequest(body=body)
+    except ValidationError as error:
+        # The comment comes back beside its field, with what is wrong in the reader's words.
+        context = _assignment_context(request, session, user, assignment_id)
+        errors = field_errors(error, lambda m: gettext(_language(request), m))
+        context.update(comment_error=errors.get("body"), comment=body)
+        return render(request, "assignment.html", context, user=user, status_code=422)
+    discussion.comment(session=session, user=user, proposal_id=item.proposal_id, body=text.body)
+    session.commit()
+    return redirect(f"/assignments/{assignment_id}#discussion")

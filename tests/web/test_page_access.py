@@ -32,6 +32,7 @@ PAGES = [
     ("POST", "/assignments/{x}/accept"),
     ("POST", "/assignments/{x}/decline"),
     ("POST", "/assignments/{x}/review"),
+    ("POST", "/assignments/{x}/discussion"),
 ]
 # Open to everyone: the way in, the language, the way out.
 PUBLIC = {("GET", "/"), ("GET", "/login"), ("POST", "/login"), ("POST", "/logout"),

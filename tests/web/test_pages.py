@@ -281,3 +281,47 @@ def test_attachments_are_removed_only_while_the_proposal_is_editable(
     refused = web.post(f"{files}/{second}/delete", data={"csrf_token": token})
     assert refused.status_code == 409
     assert [a["filename"] for a in call("GET", files).json()] == ["annex.pdf"]
+
+
+def test_a_reviewer_who_submitted_reads_and_joins_the_discussion(
+    web: Any, api: Api, session: Any, committee: dict[str, Any], draft: dict[str, Any]
+) -> None:
+    from tests.factories import full_review, put_in_review, review
+
+    staged = put_in_review(api, session, committee, draft, reviewers=3)
+    reviewer = committee["reviewers"][0]
+    assignment = staged.assignments[reviewer]
+    chair = api.as_(committee["chair"])
+    discussion = f"/proposals/{draft['id']}/discussion"
+    assert chair("POST", discussion, json={"body": "Is the budget plausible?"}).status_code == 201
+    token = _sign_in(web, reviewer)
+    assert 'id="discussion"' not in web.get(f"/assignments/{assignment}").text  # not before
+    review(api, reviewer, assignment, full_review())
+    web.cookies.set("lang", "ru")
+    page = web.get(f"/assignments/{assignment}").text
+    assert "Is the budget plausible?" in page
+    assert "chair" in page  # the author's name
+    assert "Обсуждение этого раунда" in page
+    blank = web.post(
+        f"/assignments/{assignment}/discussion", data={"csrf_token": token, "body": " "}
+    )
+    assert blank.status_code == 422
+    assert 'id="body-error" role="alert">' in blank.text
+    assert [c["body"] for c in chair("GET", discussion).json()] == ["Is the budget plausible?"]
+    posted = web.post(
+        f"/assignments/{assignment}/discussion",
+        data={"csrf_token": token, "body": "It is, for a phase II programme."},
+        follow_redirects=False,
+    )
+    assert posted.status_code == 303
+    assert posted.headers["location"] == f"/assignments/{assignment}#discussion"
+    thread = chair("GET", discussion).json()
+    assert [(c["author_name"], c["body"]) for c in thread][1] == (
+        "reviewer0",
+        "It is, for a phase II programme.",
+    )
+    unsigned = web.post(
+        f"/assignments/{assignment}/discussion", data={"body": "forged"}, follow_redirects=False
+    )
+    assert unsigned.status_code == 403
+    assert len(chair("GET", discussion).json()) == 2
