@@ -19,7 +19,9 @@ from sqlmodel import Session, select
 
 from service import policy
 from service.analysis.service import read_analysis
+from service.assignment import service as assignment
 from service.assignment.models import AssignmentStatus
+from service.assignment.profiles import Preference
 from service.auth.models import Role, User
 from service.auth.router import client_address
 from service.committees.models import Committee
@@ -34,6 +36,7 @@ from service.errors import (
     PayloadTooLarge,
     UnsupportedMediaType,
 )
+from service.pagination import page_size
 from service.proposals import attachments, service
 from service.proposals.models import Proposal, ProposalCreate, ProposalUpdate
 from service.proposals.vocabulary import SCO_MEMBER_STATES, Modality, Phase, TherapeuticArea
@@ -581,3 +584,40 @@ async def add_to_discussion(
     discussion.comment(session=session, user=user, proposal_id=item.proposal_id, body=text.body)
     session.commit()
     return redirect(f"/assignments/{assignment_id}#discussion")
+
+
+# --- bids on the proposals waiting in my committees ----------------------------------------
+
+
+@router.get("/bids", include_in_schema=False)
+def bids_page(
+    request: Request, session: SessionDep, user: PageUser, cursor: str | None = None
+) -> Response:
+    policy.require_committee_member(user)
+    items, next_cursor = assignment.biddable(
+        session=session, user=user, cursor=cursor, limit=page_size(None)
+    )
+    context = {
+        "proposals": items,
+        "next_cursor": next_cursor,
+        "preferences": list(Preference),
+        "saved": request.query_params.get("saved"),
+    }
+    return render(request, "bids.html", context, user=user)
+
+
+@router.post("/bids/{proposal_id}", include_in_schema=False)
+async def place_bid(
+    request: Request, session: SessionDep, user: PageUser, proposal_id: UUID
+) -> Response:
+    form = await request.form()
+    chosen = str(form.get("preference") or "")
+    policy.biddable(session=session, user=user, proposal_id=proposal_id)  # 404 before 422
+    if chosen not in Preference.__members__:
+        raise InvalidInput("preference: choose eager, willing, not willing or conflict",
+                           field="preference")  # fmt: skip
+    assignment.bid(
+        session=session, user=user, proposal_id=proposal_id, preference=Preference(chosen)
+    )
+    session.commit()
+    return redirect(f"/bids?saved={proposal_id}#bid-{proposal_id}")

@@ -33,6 +33,8 @@ PAGES = [
     ("POST", "/assignments/{x}/decline"),
     ("POST", "/assignments/{x}/review"),
     ("POST", "/assignments/{x}/discussion"),
+    ("GET", "/bids"),
+    ("POST", "/bids/{p}"),
 ]
 # Open to everyone: the way in, the language, the way out.
 PUBLIC = {("GET", "/"), ("GET", "/login"), ("POST", "/login"), ("POST", "/logout"),

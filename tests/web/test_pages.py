@@ -325,3 +325,38 @@ def test_a_reviewer_who_submitted_reads_and_joins_the_discussion(
     )
     assert unsigned.status_code == 403
     assert len(chair("GET", discussion).json()) == 2
+
+
+def test_a_reviewer_bids_on_a_waiting_proposal_by_a_plain_form(
+    web: Any, api: Api, session: Any, committee: dict[str, Any], draft: dict[str, Any]
+) -> None:
+    from tests.factories import put_in_assignment
+
+    put_in_assignment(api, session, committee, draft)
+    session.commit()
+    reviewer = committee["reviewers"][1]
+    web.cookies.set("lang", "zh_Hans")
+    token = _sign_in(web, reviewer)
+    page = web.get("/bids").text
+    assert "Bispecific antibody R&amp;D centre" in page
+    assert "PD-1 x VEGF" in page
+    assert "肿瘤" in page  # the area, in the reader's language
+    assert 'href="/bids"' in page  # the header links the page
+    wrong = web.post(f"/bids/{draft['id']}", data={"csrf_token": token, "preference": "keen"})
+    assert wrong.status_code == 422
+    assert api.as_(reviewer)("GET", "/bids").json()["items"][0]["preference"] is None
+    placed = web.post(
+        f"/bids/{draft['id']}",
+        data={"csrf_token": token, "preference": "eager"},
+        follow_redirects=False,
+    )
+    assert placed.status_code == 303
+    assert api.as_(reviewer)("GET", "/bids").json()["items"][0]["preference"] == "eager"
+    assert '<option value="eager" selected>' in web.get(placed.headers["location"]).text
+
+
+def test_applicants_have_no_bids_page(
+    web: Any, api: Api, session: Any, committee: dict[str, Any], draft: dict[str, Any]
+) -> None:
+    _sign_in(web, committee["applicant"])
+    assert web.get("/bids").status_code == 403
