@@ -41,6 +41,7 @@ from service.proposals import attachments, service
 from service.proposals.models import Proposal, ProposalCreate, ProposalUpdate
 from service.proposals.vocabulary import SCO_MEMBER_STATES, Modality, Phase, TherapeuticArea
 from service.reviews import discussion
+from service.reviews import response as applicant_response
 from service.reviews import service as reviews
 from service.reviews.models import Recommendation, Review
 from service.reviews.schemas import ReviewDraft, TextRequest
@@ -298,6 +299,13 @@ def _proposal_context(session: Session, user: User, proposal_id: UUID) -> dict[s
         decision: Any = reviews.decision_for(session=session, user=user, proposal_id=proposal_id)
     except NotFound:
         decision = None
+    answering = None
+    if user.role == Role.applicant and proposal.state in ROUND_STATES:
+        # The reviews' comments meant for the applicant, its one answer, and until when.
+        found = applicant_response.response_round(
+            session=session, user=user, proposal_id=proposal_id
+        )
+        answering = found if found.open or found.response is not None else None
     return {
         "proposal": proposal,
         "editable": editable,
@@ -306,6 +314,9 @@ def _proposal_context(session: Session, user: User, proposal_id: UUID) -> dict[s
         "problems": problems,
         "analysis": analysis,
         "decision": decision,
+        "answering": answering,
+        "answer": "",
+        "answer_error": None,
         "timeline": _timeline(session, user, proposal),
         "moving": has_tag(proposal.state, Tag.automated),
         "max_bytes": get_settings().attachment_max_bytes,
@@ -390,6 +401,25 @@ def submit(session: SessionDep, user: PageUser, proposal_id: UUID) -> Response:
     service.submit(session=session, user=user, proposal_id=proposal_id)
     session.commit()
     return redirect(f"/proposals/{proposal_id}")
+
+
+@router.post("/proposals/{proposal_id}/response", include_in_schema=False)
+async def answer_reviews(
+    request: Request, session: SessionDep, user: PageUser, proposal_id: UUID
+) -> Response:
+    form = await request.form()
+    body = str(form.get("body") or "")
+    try:
+        text = TextRequest(body=body)
+    except ValidationError as error:
+        # Access first (404 for a stranger), then the answer back beside its field.
+        context = _proposal_context(session, user, proposal_id)
+        errors = field_errors(error, lambda m: gettext(_language(request), m))
+        context.update(answer_error=errors.get("body"), answer=body)
+        return render(request, "proposal.html", context, user=user, status_code=422)
+    applicant_response.respond(session=session, user=user, proposal_id=proposal_id, body=text.body)
+    session.commit()
+    return redirect(f"/proposals/{proposal_id}#response")
 
 
 @router.post("/proposals/{proposal_id}/withdraw", include_in_schema=False)

@@ -27,6 +27,7 @@ PAGES = [
     ("POST", "/proposals/{p}/attachments/{a}/delete"),
     ("POST", "/proposals/{p}/submit"),
     ("POST", "/proposals/{p}/withdraw"),
+    ("POST", "/proposals/{p}/response"),
     ("GET", "/assignments"),
     ("GET", "/assignments/{x}"),
     ("POST", "/assignments/{x}/accept"),

@@ -360,3 +360,46 @@ def test_applicants_have_no_bids_page(
 ) -> None:
     _sign_in(web, committee["applicant"])
     assert web.get("/bids").status_code == 403
+
+
+def test_the_applicant_reads_the_labelled_comments_and_answers_once(
+    web: Any, api: Api, session: Any, committee: dict[str, Any], draft: dict[str, Any]
+) -> None:
+    from uuid import UUID
+
+    from service.committees.models import Committee
+    from tests.factories import put_in_review, reach_deliberation, state_of
+
+    board = session.get(Committee, UUID(committee["committee_id"]))
+    board.applicant_response_days = 5
+    session.add(board)
+    session.commit()
+    staged = put_in_review(api, session, committee, draft, reviewers=3)
+    reach_deliberation(api, session, committee, staged)
+    assert state_of(session, draft["id"]) == "applicant_response"
+    web.cookies.set("lang", "ru")
+    token = _sign_in(web, committee["applicant"])
+    page = web.get(f"/proposals/{draft['id']}").text
+    assert "Рецензент A" in page and "Рецензент B" in page
+    assert "Strong preclinical package." in page
+    assert "The CMC lead left last year." not in page  # confidential comments stay inside
+    assert "reviewer0" not in page  # never a name
+    assert 'action="/proposals/' + draft["id"] + '/response"' in page
+    blank = web.post(f"/proposals/{draft['id']}/response", data={"csrf_token": token, "body": ""})
+    assert blank.status_code == 422
+    assert 'id="body-error" role="alert">' in blank.text
+    assert state_of(session, draft["id"]) == "applicant_response"
+    answered = web.post(
+        f"/proposals/{draft['id']}/response",
+        data={"csrf_token": token, "body": "The release strategy is in annex 3."},
+        follow_redirects=False,
+    )
+    assert answered.status_code == 303
+    assert state_of(session, draft["id"]) == "deliberation"
+    after = web.get(f"/proposals/{draft['id']}").text
+    assert "The release strategy is in annex 3." in after
+    assert '/response"' not in after  # answered once: no form any more
+    again = web.post(
+        f"/proposals/{draft['id']}/response", data={"csrf_token": token, "body": "And more."}
+    )
+    assert again.status_code == 409
