@@ -295,10 +295,17 @@ def _proposal_context(session: Session, user: User, proposal_id: UUID) -> dict[s
         ).model_dump(mode="json")
     except NotFound:
         analysis = None
-    try:
-        decision: Any = reviews.decision_for(session=session, user=user, proposal_id=proposal_id)
-    except NotFound:
-        decision = None
+    # Every round's decision, newest first: a revised proposal keeps its earlier letters.
+    decisions: list[Any] = []
+    for version in range(proposal.version, 0, -1):
+        try:
+            decisions.append(
+                reviews.decision_for(
+                    session=session, user=user, proposal_id=proposal_id, version=version
+                )
+            )
+        except NotFound:
+            continue
     answering = None
     if user.role == Role.applicant and proposal.state in ROUND_STATES:
         # The reviews' comments meant for the applicant, its one answer, and until when.
@@ -313,7 +320,8 @@ def _proposal_context(session: Session, user: User, proposal_id: UUID) -> dict[s
         "missing": missing,
         "problems": problems,
         "analysis": analysis,
-        "decision": decision,
+        "decision": decisions[0] if decisions else None,
+        "earlier_decisions": decisions[1:],
         "answering": answering,
         "answer": "",
         "answer_error": None,

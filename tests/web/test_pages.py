@@ -403,3 +403,32 @@ def test_the_applicant_reads_the_labelled_comments_and_answers_once(
         f"/proposals/{draft['id']}/response", data={"csrf_token": token, "body": "And more."}
     )
     assert again.status_code == 409
+
+
+def test_the_applicant_reads_every_rounds_decision(
+    web: Any, api: Api, session: Any, committee: dict[str, Any], draft: dict[str, Any]
+) -> None:
+    from tests.factories import put_in_review, reach_deliberation
+
+    chair = api.as_(committee["chair"])
+    decision = f"/proposals/{draft['id']}/decision"
+    for outcome, message in (
+        ("revision_requested", "Please clarify the batch release strategy."),
+        ("approved", "Approved: congratulations."),
+    ):
+        # The second pass resubmits the revised proposal and runs its round the same way.
+        staged = put_in_review(api, session, committee, draft)
+        reach_deliberation(api, session, committee, staged)
+        decided = chair(
+            "POST",
+            decision,
+            json={"outcome": outcome, "rationale": "Settled.", "message_to_applicant": message},
+        )
+        assert decided.status_code == 200, decided.text
+    web.cookies.set("lang", "zh_Hans")
+    _sign_in(web, committee["applicant"])
+    page = web.get(f"/proposals/{draft['id']}").text
+    assert page.index("Approved: congratulations.") < page.index("Please clarify the batch")
+    assert "较早的轮次" in page  # "Earlier rounds"
+    assert "Clarify the batch release strategy." in page  # round 1's comments for applicants
+    assert "Settled." not in page  # the rationale is the committee's
