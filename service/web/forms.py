@@ -73,3 +73,25 @@ def field_errors(error: ValidationError, gettext: Any) -> dict[str, str]:
         except (KeyError, IndexError):
             found[field] = gettext(_INVALID)
     return found
+
+
+# Why the password rule (service/auth/passwords.py) refused a password, by the start of the
+# service's English reason; the strength estimator's own hints are not translated, so a weak
+# password gets the one advice that always holds.
+_PASSWORD_PROBLEMS: dict[str, str] = {
+    "incorrect": N_("The current password is not right."),
+    "use at least": N_("Use at least {min_length} characters."),
+    "must not contain": N_("The password must not contain your e-mail address or name."),
+}
+_WEAK_PASSWORD = N_(
+    "This password is too easy to guess; a phrase of several unrelated words is stronger."
+)
+
+
+def password_error(detail: str, gettext: Any, minimum: int) -> str:
+    """The service's refusal of a password (\"field: reason\") in the reader's words."""
+    reason = detail.split(": ", 1)[-1]
+    for start, message in _PASSWORD_PROBLEMS.items():
+        if reason.startswith(start):
+            return str(gettext(message)).format(min_length=minimum)
+    return str(gettext(_WEAK_PASSWORD))

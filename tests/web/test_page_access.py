@@ -36,6 +36,8 @@ PAGES = [
     ("POST", "/assignments/{x}/discussion"),
     ("GET", "/bids"),
     ("POST", "/bids/{p}"),
+    ("GET", "/account"),
+    ("POST", "/account/password"),
 ]
 # Open to everyone: the way in, the language, the way out.
 PUBLIC = {("GET", "/"), ("GET", "/login"), ("POST", "/login"), ("POST", "/logout"),

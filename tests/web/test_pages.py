@@ -432,3 +432,48 @@ def test_the_applicant_reads_every_rounds_decision(
     assert "较早的轮次" in page  # "Earlier rounds"
     assert "Clarify the batch release strategy." in page  # round 1's comments for applicants
     assert "Settled." not in page  # the rationale is the committee's
+
+
+def test_account_settings_change_the_password_with_errors_beside_the_fields(
+    web: Any, api: Api, committee: dict[str, Any]
+) -> None:
+    reviewer = committee["reviewers"][0]
+    other_session = api.as_(reviewer)  # signed in elsewhere: ends with the change
+    assert other_session("GET", "/me").status_code == 200
+    web.cookies.set("lang", "ru")
+    token = _sign_in(web, reviewer)
+    page = web.get("/account").text
+    assert 'href="/account"' in page and 'autocomplete="current-password"' in page
+    wrong = web.post(
+        "/account/password",
+        data={"csrf_token": token, "current_password": "nope", "new_password": "x"},
+    )
+    assert wrong.status_code == 422
+    assert 'id="current_password-error">Текущий пароль указан неверно.' in wrong.text
+    short = web.post(
+        "/account/password",
+        data={"csrf_token": token, "current_password": "password-123", "new_password": "short"},
+    )
+    assert short.status_code == 422
+    assert 'id="new_password-error">Введите не менее 10 символов.' in short.text
+    weak = web.post(
+        "/account/password",
+        data={
+            "csrf_token": token,
+            "current_password": "password-123",
+            "new_password": "password1234",
+        },
+    )
+    assert 'id="new_password-error">Этот пароль слишком легко угадать' in weak.text
+    changed = web.post(
+        "/account/password",
+        data={
+            "csrf_token": token,
+            "current_password": "password-123",
+            "new_password": "violet tundra harbour quietly",
+        },
+        follow_redirects=False,
+    )
+    assert changed.status_code == 303
+    assert web.get("/account").status_code == 200  # this session goes on
+    assert other_session("GET", "/me").status_code == 401  # the others end
