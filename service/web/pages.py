@@ -653,8 +653,9 @@ async def place_bid(
     chosen = str(form.get("preference") or "")
     policy.biddable(session=session, user=user, proposal_id=proposal_id)  # 404 before 422
     if chosen not in Preference.__members__:
-        raise InvalidInput("preference: choose eager, willing, not willing or conflict",
-                           field="preference")  # fmt: skip
+        raise InvalidInput(
+            "preference: choose eager, willing, not willing or conflict", field="preference"
+        )
     assignment.bid(
         session=session, user=user, proposal_id=proposal_id, preference=Preference(chosen)
     )
@@ -672,10 +673,13 @@ def account_page(request: Request, user: PageUser) -> Response:
 
 
 @router.post("/account/password", include_in_schema=False)
-async def change_password(request: Request, session: SessionDep, user: PageUser) -> Response:
-    form = await request.form()
+async def change_password(request: Request, session: SessionDep) -> Response:
+    # The session itself, not only its user: the change ends every other session but this one.
     signed_in = sessions.signed_in(request, session)
-    assert signed_in is not None  # PageUser has just found it
+    if signed_in is None:
+        raise SignInRequired
+    user = signed_in.user
+    form = await request.form()
     language = _language(request)
     try:
         data = PasswordChange.model_validate(
