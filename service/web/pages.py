@@ -519,6 +519,11 @@ def _assignment_context(
             thread = discussion.discussion(
                 session=session, user=user, proposal_id=proposal.id, version=item.proposal_version
             )
+            if item.proposal_version == proposal.version:
+                # The applicant's one answer to this round's reviews, when it has given it.
+                context["applicant_answer"] = applicant_response.response_round(
+                    session=session, user=user, proposal_id=proposal.id
+                )
         context.update(
             attachments=attachments.list_for(session=session, user=user, proposal_id=proposal.id),
             rubric=committee.rubric if committee else [],

@@ -399,6 +399,12 @@ def test_the_applicant_reads_the_labelled_comments_and_answers_once(
     after = web.get(f"/proposals/{draft['id']}").text
     assert "The release strategy is in annex 3." in after
     assert '/response"' not in after  # answered once: no form any more
+    reviewer = committee["reviewers"][0]
+    web.post("/logout", data={"csrf_token": token})
+    _sign_in(web, reviewer)
+    seen = web.get(f"/assignments/{staged.assignments[reviewer]}").text
+    assert 'id="applicant-answer"' in seen and "The release strategy is in annex 3." in seen
+    token = _sign_in(web, committee["applicant"])
     again = web.post(
         f"/proposals/{draft['id']}/response", data={"csrf_token": token, "body": "And more."}
     )
