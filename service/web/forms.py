@@ -25,6 +25,7 @@ _FIELD_MESSAGES: dict[str, str] = {
     "target_markets": N_("Use two-letter country codes, such as CN or KZ."),
     "keywords": N_("At most 50 entries of at most 200 characters each."),
     "declared_conflicts": N_("At most 50 entries of at most 200 characters each."),
+    "body": N_("Write something first: the text is empty."),
 }
 _INVALID = N_("This value is not valid.")
 
@@ -62,6 +63,8 @@ def field_errors(error: ValidationError, gettext: Any) -> dict[str, str]:
         kind = item["type"]
         if kind == "value_error" and field in _FIELD_MESSAGES:
             template = _FIELD_MESSAGES[field]
+        elif kind == "string_too_short" and (item.get("ctx") or {}).get("min_length") == 1:
+            template = _MESSAGES["missing"]  # "at least 1 characters" says it badly
         else:
             template = _MESSAGES.get(kind, _INVALID)
         context = {k: v for k, v in (item.get("ctx") or {}).items() if isinstance(v, int | float)}
@@ -70,3 +73,25 @@ def field_errors(error: ValidationError, gettext: Any) -> dict[str, str]:
         except (KeyError, IndexError):
             found[field] = gettext(_INVALID)
     return found
+
+
+# Why the password rule (service/auth/passwords.py) refused a password, by the start of the
+# service's English reason; the strength estimator's own hints are not translated, so a weak
+# password gets the one advice that always holds.
+_PASSWORD_PROBLEMS: dict[str, str] = {
+    "incorrect": N_("The current password is not right."),
+    "use at least": N_("Use at least {min_length} characters."),
+    "must not contain": N_("The password must not contain your e-mail address or name."),
+}
+_WEAK_PASSWORD = N_(
+    "This password is too easy to guess; a phrase of several unrelated words is stronger."
+)
+
+
+def password_error(detail: str, gettext: Any, minimum: int) -> str:
+    """The service's refusal of a password (\"field: reason\") in the reader's words."""
+    reason = detail.split(": ", 1)[-1]
+    for start, message in _PASSWORD_PROBLEMS.items():
+        if reason.startswith(start):
+            return str(gettext(message)).format(min_length=minimum)
+    return str(gettext(_WEAK_PASSWORD))

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from service.analysis.report import ProspectBand
 from service.assignment.models import AssignmentStatus
+from service.assignment.profiles import Preference
 from service.auth.models import Role
 from service.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
 from service.proposals.vocabulary import Modality, Phase, TherapeuticArea
@@ -88,6 +89,12 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         "submitted": N_("Review submitted"),
         "replaced": N_("Replaced"),
         "cancelled": N_("No longer needed"),
+    },
+    Preference: {
+        "eager": N_("Eager to review it"),
+        "willing": N_("Willing to review it"),
+        "not_willing": N_("Not willing to review it"),
+        "conflict": N_("I have a conflict of interest"),
     },
     Role: {
         "applicant": N_("Applicant"),

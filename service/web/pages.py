@@ -19,8 +19,11 @@ from sqlmodel import Session, select
 
 from service import policy
 from service.analysis.service import read_analysis
+from service.assignment import service as assignment
 from service.assignment.models import AssignmentStatus
-from service.auth.models import Role, User
+from service.assignment.profiles import Preference
+from service.auth import service as auth
+from service.auth.models import PasswordChange, Role, User
 from service.auth.router import client_address
 from service.committees.models import Committee
 from service.config import get_settings
@@ -34,15 +37,19 @@ from service.errors import (
     PayloadTooLarge,
     UnsupportedMediaType,
 )
+from service.pagination import page_size
 from service.proposals import attachments, service
 from service.proposals.models import Proposal, ProposalCreate, ProposalUpdate
 from service.proposals.vocabulary import SCO_MEMBER_STATES, Modality, Phase, TherapeuticArea
+from service.reviews import discussion
+from service.reviews import response as applicant_response
 from service.reviews import service as reviews
 from service.reviews.models import Recommendation, Review
-from service.reviews.schemas import ReviewDraft
+from service.reviews.schemas import ReviewDraft, TextRequest
+from service.reviews.service import ROUND_STATES
 from service.screening.service import problems as screening_problems
 from service.web import i18n, sessions
-from service.web.forms import field_errors, proposal_payload
+from service.web.forms import field_errors, password_error, proposal_payload
 from service.web.labels import ERROR_EXPLANATIONS, MARKETS_OTHER, TIMELINE, UPLOAD_ERRORS
 from service.web.render import gettext, redirect, render
 from service.workflow.table import State, Tag, has_tag
@@ -289,10 +296,24 @@ def _proposal_context(session: Session, user: User, proposal_id: UUID) -> dict[s
         ).model_dump(mode="json")
     except NotFound:
         analysis = None
-    try:
-        decision: Any = reviews.decision_for(session=session, user=user, proposal_id=proposal_id)
-    except NotFound:
-        decision = None
+    # Every round's decision, newest first: a revised proposal keeps its earlier letters.
+    decisions: list[Any] = []
+    for version in range(proposal.version, 0, -1):
+        try:
+            decisions.append(
+                reviews.decision_for(
+                    session=session, user=user, proposal_id=proposal_id, version=version
+                )
+            )
+        except NotFound:
+            continue
+    answering = None
+    if user.role == Role.applicant and proposal.state in ROUND_STATES:
+        # The reviews' comments meant for the applicant, its one answer, and until when.
+        found = applicant_response.response_round(
+            session=session, user=user, proposal_id=proposal_id
+        )
+        answering = found if found.open or found.response is not None else None
     return {
         "proposal": proposal,
         "editable": editable,
@@ -300,7 +321,11 @@ def _proposal_context(session: Session, user: User, proposal_id: UUID) -> dict[s
         "missing": missing,
         "problems": problems,
         "analysis": analysis,
-        "decision": decision,
+        "decision": decisions[0] if decisions else None,
+        "earlier_decisions": decisions[1:],
+        "answering": answering,
+        "answer": "",
+        "answer_error": None,
         "timeline": _timeline(session, user, proposal),
         "moving": has_tag(proposal.state, Tag.automated),
         "max_bytes": get_settings().attachment_max_bytes,
@@ -387,6 +412,25 @@ def submit(session: SessionDep, user: PageUser, proposal_id: UUID) -> Response:
     return redirect(f"/proposals/{proposal_id}")
 
 
+@router.post("/proposals/{proposal_id}/response", include_in_schema=False)
+async def answer_reviews(
+    request: Request, session: SessionDep, user: PageUser, proposal_id: UUID
+) -> Response:
+    form = await request.form()
+    body = str(form.get("body") or "")
+    try:
+        text = TextRequest(body=body)
+    except ValidationError as error:
+        # Access first (404 for a stranger), then the answer back beside its field.
+        context = _proposal_context(session, user, proposal_id)
+        errors = field_errors(error, lambda m: gettext(_language(request), m))
+        context.update(answer_error=errors.get("body"), answer=body)
+        return render(request, "proposal.html", context, user=user, status_code=422)
+    applicant_response.respond(session=session, user=user, proposal_id=proposal_id, body=text.body)
+    session.commit()
+    return redirect(f"/proposals/{proposal_id}#response")
+
+
 @router.post("/proposals/{proposal_id}/withdraw", include_in_schema=False)
 async def withdraw(
     request: Request, session: SessionDep, user: PageUser, proposal_id: UUID
@@ -433,6 +477,14 @@ def _assignment(session: Session, user: User, assignment_id: UUID) -> Any:
 def assignment_page(
     request: Request, session: SessionDep, user: PageUser, assignment_id: UUID
 ) -> Response:
+    context = _assignment_context(request, session, user, assignment_id)
+    return render(request, "assignment.html", context, user=user)
+
+
+def _assignment_context(
+    request: Request, session: Session, user: User, assignment_id: UUID
+) -> dict[str, Any]:
+    """What the assignment page shows, each part read through the API's own service function."""
     item = _assignment(session, user, assignment_id)
     # Before accepting, a reviewer sees only what the invitation says: title and summary.
     reading = item.status in (AssignmentStatus.accepted, AssignmentStatus.submitted)
@@ -443,6 +495,8 @@ def assignment_page(
         "reading": reading,
         "now": utcnow(),
         "invitation": detail,
+        "comment_error": None,
+        "comment": "",
     }
     if reading:
         proposal = policy.readable(session=session, user=user, proposal_id=item.proposal_id)
@@ -458,18 +512,33 @@ def assignment_page(
         except NotFound:
             analysis = None
         co_reviews = None
+        thread = None
         if item.status == AssignmentStatus.submitted:
             co_reviews = reviews.reviews_for(session=session, user=user, proposal_id=proposal.id)
+            # The round this assignment belongs to, even after a revision opened a newer one.
+            thread = discussion.discussion(
+                session=session, user=user, proposal_id=proposal.id, version=item.proposal_version
+            )
+            if item.proposal_version == proposal.version:
+                # The applicant's one answer to this round's reviews, when it has given it.
+                context["applicant_answer"] = applicant_response.response_round(
+                    session=session, user=user, proposal_id=proposal.id
+                )
         context.update(
             attachments=attachments.list_for(session=session, user=user, proposal_id=proposal.id),
             rubric=committee.rubric if committee else [],
             review=review,
             analysis=analysis,
             co_reviews=co_reviews,
+            discussion=thread,
+            # Only the current round, while it runs, takes new comments.
+            may_comment=thread is not None
+            and item.proposal_version == proposal.version
+            and proposal.state in ROUND_STATES,
             recommendations=list(Recommendation),
             saved=request.query_params.get("saved") == "1",
         )
-    return render(request, "assignment.html", context, user=user)
+    return context
 
 
 @router.post("/assignments/{assignment_id}/accept", include_in_schema=False)
@@ -539,3 +608,109 @@ async def save_review(
         note = gettext(_language(request), "Draft saved.")
         return Response(note, media_type="text/plain")
     return redirect(f"/assignments/{assignment_id}?saved=1")
+
+
+@router.post("/assignments/{assignment_id}/discussion", include_in_schema=False)
+async def add_to_discussion(
+    request: Request, session: SessionDep, user: PageUser, assignment_id: UUID
+) -> Response:
+    form = await request.form()
+    item = _assignment(session, user, assignment_id)  # 404 before 422
+    body = str(form.get("body") or "")
+    try:
+        text = TextRequest(body=body)
+    except ValidationError as error:
+        # The comment comes back beside its field, with what is wrong in the reader's words.
+        context = _assignment_context(request, session, user, assignment_id)
+        errors = field_errors(error, lambda m: gettext(_language(request), m))
+        context.update(comment_error=errors.get("body"), comment=body)
+        return render(request, "assignment.html", context, user=user, status_code=422)
+    discussion.comment(session=session, user=user, proposal_id=item.proposal_id, body=text.body)
+    session.commit()
+    return redirect(f"/assignments/{assignment_id}#discussion")
+
+
+# --- bids on the proposals waiting in my committees ----------------------------------------
+
+
+@router.get("/bids", include_in_schema=False)
+def bids_page(
+    request: Request, session: SessionDep, user: PageUser, cursor: str | None = None
+) -> Response:
+    policy.require_committee_member(user)
+    items, next_cursor = assignment.biddable(
+        session=session, user=user, cursor=cursor, limit=page_size(None)
+    )
+    context = {
+        "proposals": items,
+        "next_cursor": next_cursor,
+        "preferences": list(Preference),
+        "saved": request.query_params.get("saved"),
+    }
+    return render(request, "bids.html", context, user=user)
+
+
+@router.post("/bids/{proposal_id}", include_in_schema=False)
+async def place_bid(
+    request: Request, session: SessionDep, user: PageUser, proposal_id: UUID
+) -> Response:
+    form = await request.form()
+    chosen = str(form.get("preference") or "")
+    policy.biddable(session=session, user=user, proposal_id=proposal_id)  # 404 before 422
+    if chosen not in Preference.__members__:
+        raise InvalidInput(
+            "preference: choose eager, willing, not willing or conflict", field="preference"
+        )
+    assignment.bid(
+        session=session, user=user, proposal_id=proposal_id, preference=Preference(chosen)
+    )
+    session.commit()
+    return redirect(f"/bids?saved={proposal_id}#bid-{proposal_id}")
+
+
+# --- account settings ------------------------------------------------------------------------
+
+
+@router.get("/account", include_in_schema=False)
+def account_page(request: Request, user: PageUser) -> Response:
+    context = {"errors": {}, "changed": request.query_params.get("changed") == "1"}
+    return render(request, "account.html", context, user=user)
+
+
+@router.post("/account/password", include_in_schema=False)
+async def change_password(request: Request, session: SessionDep) -> Response:
+    # The session itself, not only its user: the change ends every other session but this one.
+    signed_in = sessions.signed_in(request, session)
+    if signed_in is None:
+        raise SignInRequired
+    user = signed_in.user
+    form = await request.form()
+    language = _language(request)
+    try:
+        data = PasswordChange.model_validate(
+            {
+                "current_password": str(form.get("current_password") or ""),
+                "new_password": str(form.get("new_password") or ""),
+            }
+        )
+        # Password hashing is slow on purpose: off the event loop, like the sign-in.
+        await run_in_threadpool(
+            auth.change_password,
+            session=session,
+            user=user,
+            current=data.current_password,
+            new=data.new_password,
+            session_id=signed_in.session_id,
+        )
+    except ValidationError as error:
+        errors = field_errors(error, lambda m: gettext(language, m))
+    except InvalidInput as refused:
+        session.rollback()
+        field = str(refused.extra.get("field") or "new_password")
+        minimum = get_settings().password_min_length
+        errors = {field: password_error(refused.detail, lambda m: gettext(language, m), minimum)}
+    else:
+        session.commit()
+        return redirect("/account?changed=1")
+    context = {"errors": errors, "changed": False}
+    return render(request, "account.html", context, user=user, status_code=422)

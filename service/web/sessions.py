@@ -50,15 +50,20 @@ def end(response: Response) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
 
 
-def current_user(request: Request, session: Session) -> User | None:
-    """The signed-in user, by the same check as a bearer token; None when signed out."""
+def signed_in(request: Request, session: Session) -> auth.SignedIn | None:
+    """The user and its session, by the same check as a bearer token; None when signed out."""
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
     try:
-        return auth.user_for_token(session=session, token=token).user
+        return auth.user_for_token(session=session, token=token)
     except NotAuthenticated:
         return None
+
+
+def current_user(request: Request, session: Session) -> User | None:
+    found = signed_in(request, session)
+    return found.user if found else None
 
 
 def sign_out(request: Request, session: Session) -> None:

@@ -272,6 +272,17 @@ def test_reviewer_accepts_drafts_and_submits(
     reviews = api_of.as_(committee["chair"])("GET", f"/proposals/{proposal_id}/reviews").json()
     assert [r["recommendation"] for r in reviews["reviews"]] == ["approve"]
 
+    # Once submitted, the reviewer discusses the round with the chair and the others.
+    page.fill("#comment-body", "The stability data decide it for me.")
+    page.click("#discussion button[type=submit]")
+    page.wait_for_selector("#discussion article.comment")
+    assert "The stability data decide it for me." in page.locator("#discussion").inner_text()
+    tab.look("discussion")
+    page.click("header nav a[href='/bids']")
+    tab.look("bids")
+    page.click("header a[href='/account']")
+    tab.look("account")
+
     # The reviewer's pages in the other languages, for the screenshots and the axe check.
     for language in ("zh_Hans", "ru"):
         context.add_cookies([{"name": "lang", "value": language, "url": server}])
@@ -280,4 +291,7 @@ def test_reviewer_accepts_drafts_and_submits(
         other.look("assignments")
         page.click("table.list a")
         other.look("after-submitting")
+        for name in ("bids", "account"):
+            page.goto(f"/{name}")
+            other.look(name)
     context.close()

@@ -27,11 +27,17 @@ PAGES = [
     ("POST", "/proposals/{p}/attachments/{a}/delete"),
     ("POST", "/proposals/{p}/submit"),
     ("POST", "/proposals/{p}/withdraw"),
+    ("POST", "/proposals/{p}/response"),
     ("GET", "/assignments"),
     ("GET", "/assignments/{x}"),
     ("POST", "/assignments/{x}/accept"),
     ("POST", "/assignments/{x}/decline"),
     ("POST", "/assignments/{x}/review"),
+    ("POST", "/assignments/{x}/discussion"),
+    ("GET", "/bids"),
+    ("POST", "/bids/{p}"),
+    ("GET", "/account"),
+    ("POST", "/account/password"),
 ]
 # Open to everyone: the way in, the language, the way out.
 PUBLIC = {("GET", "/"), ("GET", "/login"), ("POST", "/login"), ("POST", "/logout"),

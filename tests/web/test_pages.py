@@ -281,3 +281,205 @@ def test_attachments_are_removed_only_while_the_proposal_is_editable(
     refused = web.post(f"{files}/{second}/delete", data={"csrf_token": token})
     assert refused.status_code == 409
     assert [a["filename"] for a in call("GET", files).json()] == ["annex.pdf"]
+
+
+def test_a_reviewer_who_submitted_reads_and_joins_the_discussion(
+    web: Any, api: Api, session: Any, committee: dict[str, Any], draft: dict[str, Any]
+) -> None:
+    from tests.factories import full_review, put_in_review, review
+
+    staged = put_in_review(api, session, committee, draft, reviewers=3)
+    reviewer = committee["reviewers"][0]
+    assignment = staged.assignments[reviewer]
+    chair = api.as_(committee["chair"])
+    discussion = f"/proposals/{draft['id']}/discussion"
+    assert chair("POST", discussion, json={"body": "Is the budget plausible?"}).status_code == 201
+    token = _sign_in(web, reviewer)
+    assert 'id="discussion"' not in web.get(f"/assignments/{assignment}").text  # not before
+    review(api, reviewer, assignment, full_review())
+    web.cookies.set("lang", "ru")
+    page = web.get(f"/assignments/{assignment}").text
+    assert "Is the budget plausible?" in page
+    assert "chair" in page  # the author's name
+    assert "Обсуждение этого раунда" in page
+    blank = web.post(
+        f"/assignments/{assignment}/discussion", data={"csrf_token": token, "body": " "}
+    )
+    assert blank.status_code == 422
+    assert 'id="body-error" role="alert">' in blank.text
+    assert [c["body"] for c in chair("GET", discussion).json()] == ["Is the budget plausible?"]
+    posted = web.post(
+        f"/assignments/{assignment}/discussion",
+        data={"csrf_token": token, "body": "It is, for a phase II programme."},
+        follow_redirects=False,
+    )
+    assert posted.status_code == 303
+    assert posted.headers["location"] == f"/assignments/{assignment}#discussion"
+    thread = chair("GET", discussion).json()
+    assert [(c["author_name"], c["body"]) for c in thread][1] == (
+        "reviewer0",
+        "It is, for a phase II programme.",
+    )
+    unsigned = web.post(
+        f"/assignments/{assignment}/discussion", data={"body": "forged"}, follow_redirects=False
+    )
+    assert unsigned.status_code == 403
+    assert len(chair("GET", discussion).json()) == 2
+
+
+def test_a_reviewer_bids_on_a_waiting_proposal_by_a_plain_form(
+    web: Any, api: Api, session: Any, committee: dict[str, Any], draft: dict[str, Any]
+) -> None:
+    from tests.factories import put_in_assignment
+
+    put_in_assignment(api, session, committee, draft)
+    session.commit()
+    reviewer = committee["reviewers"][1]
+    web.cookies.set("lang", "zh_Hans")
+    token = _sign_in(web, reviewer)
+    page = web.get("/bids").text
+    assert "Bispecific antibody R&amp;D centre" in page
+    assert "PD-1 x VEGF" in page
+    assert "肿瘤" in page  # the area, in the reader's language
+    assert 'href="/bids"' in page  # the header links the page
+    wrong = web.post(f"/bids/{draft['id']}", data={"csrf_token": token, "preference": "keen"})
+    assert wrong.status_code == 422
+    assert api.as_(reviewer)("GET", "/bids").json()["items"][0]["preference"] is None
+    placed = web.post(
+        f"/bids/{draft['id']}",
+        data={"csrf_token": token, "preference": "eager"},
+        follow_redirects=False,
+    )
+    assert placed.status_code == 303
+    assert api.as_(reviewer)("GET", "/bids").json()["items"][0]["preference"] == "eager"
+    assert '<option value="eager" selected>' in web.get(placed.headers["location"]).text
+
+
+def test_applicants_have_no_bids_page(
+    web: Any, api: Api, session: Any, committee: dict[str, Any], draft: dict[str, Any]
+) -> None:
+    _sign_in(web, committee["applicant"])
+    assert web.get("/bids").status_code == 403
+
+
+def test_the_applicant_reads_the_labelled_comments_and_answers_once(
+    web: Any, api: Api, session: Any, committee: dict[str, Any], draft: dict[str, Any]
+) -> None:
+    from uuid import UUID
+
+    from service.committees.models import Committee
+    from tests.factories import put_in_review, reach_deliberation, state_of
+
+    board = session.get(Committee, UUID(committee["committee_id"]))
+    board.applicant_response_days = 5
+    session.add(board)
+    session.commit()
+    staged = put_in_review(api, session, committee, draft, reviewers=3)
+    reach_deliberation(api, session, committee, staged)
+    assert state_of(session, draft["id"]) == "applicant_response"
+    web.cookies.set("lang", "ru")
+    token = _sign_in(web, committee["applicant"])
+    page = web.get(f"/proposals/{draft['id']}").text
+    assert "Рецензент A" in page and "Рецензент B" in page
+    assert "Strong preclinical package." in page
+    assert "The CMC lead left last year." not in page  # confidential comments stay inside
+    assert "reviewer0" not in page  # never a name
+    assert 'action="/proposals/' + draft["id"] + '/response"' in page
+    blank = web.post(f"/proposals/{draft['id']}/response", data={"csrf_token": token, "body": ""})
+    assert blank.status_code == 422
+    assert 'id="body-error" role="alert">' in blank.text
+    assert state_of(session, draft["id"]) == "applicant_response"
+    answered = web.post(
+        f"/proposals/{draft['id']}/response",
+        data={"csrf_token": token, "body": "The release strategy is in annex 3."},
+        follow_redirects=False,
+    )
+    assert answered.status_code == 303
+    assert state_of(session, draft["id"]) == "deliberation"
+    after = web.get(f"/proposals/{draft['id']}").text
+    assert "The release strategy is in annex 3." in after
+    assert '/response"' not in after  # answered once: no form any more
+    reviewer = committee["reviewers"][0]
+    web.post("/logout", data={"csrf_token": token})
+    _sign_in(web, reviewer)
+    seen = web.get(f"/assignments/{staged.assignments[reviewer]}").text
+    assert 'id="applicant-answer"' in seen and "The release strategy is in annex 3." in seen
+    token = _sign_in(web, committee["applicant"])
+    again = web.post(
+        f"/proposals/{draft['id']}/response", data={"csrf_token": token, "body": "And more."}
+    )
+    assert again.status_code == 409
+
+
+def test_the_applicant_reads_every_rounds_decision(
+    web: Any, api: Api, session: Any, committee: dict[str, Any], draft: dict[str, Any]
+) -> None:
+    from tests.factories import put_in_review, reach_deliberation
+
+    chair = api.as_(committee["chair"])
+    decision = f"/proposals/{draft['id']}/decision"
+    for outcome, message in (
+        ("revision_requested", "Please clarify the batch release strategy."),
+        ("approved", "Approved: congratulations."),
+    ):
+        # The second pass resubmits the revised proposal and runs its round the same way.
+        staged = put_in_review(api, session, committee, draft)
+        reach_deliberation(api, session, committee, staged)
+        decided = chair(
+            "POST",
+            decision,
+            json={"outcome": outcome, "rationale": "Settled.", "message_to_applicant": message},
+        )
+        assert decided.status_code == 200, decided.text
+    web.cookies.set("lang", "zh_Hans")
+    _sign_in(web, committee["applicant"])
+    page = web.get(f"/proposals/{draft['id']}").text
+    assert page.index("Approved: congratulations.") < page.index("Please clarify the batch")
+    assert "较早的轮次" in page  # "Earlier rounds"
+    assert "Clarify the batch release strategy." in page  # round 1's comments for applicants
+    assert "Settled." not in page  # the rationale is the committee's
+
+
+def test_account_settings_change_the_password_with_errors_beside_the_fields(
+    web: Any, api: Api, committee: dict[str, Any]
+) -> None:
+    reviewer = committee["reviewers"][0]
+    other_session = api.as_(reviewer)  # signed in elsewhere: ends with the change
+    assert other_session("GET", "/me").status_code == 200
+    web.cookies.set("lang", "ru")
+    token = _sign_in(web, reviewer)
+    page = web.get("/account").text
+    assert 'href="/account"' in page and 'autocomplete="current-password"' in page
+    wrong = web.post(
+        "/account/password",
+        data={"csrf_token": token, "current_password": "nope", "new_password": "x"},
+    )
+    assert wrong.status_code == 422
+    assert 'id="current_password-error">Текущий пароль указан неверно.' in wrong.text
+    short = web.post(
+        "/account/password",
+        data={"csrf_token": token, "current_password": "password-123", "new_password": "short"},
+    )
+    assert short.status_code == 422
+    assert 'id="new_password-error">Введите не менее 10 символов.' in short.text
+    weak = web.post(
+        "/account/password",
+        data={
+            "csrf_token": token,
+            "current_password": "password-123",
+            "new_password": "password1234",
+        },
+    )
+    assert 'id="new_password-error">Этот пароль слишком легко угадать' in weak.text
+    changed = web.post(
+        "/account/password",
+        data={
+            "csrf_token": token,
+            "current_password": "password-123",
+            "new_password": "violet tundra harbour quietly",
+        },
+        follow_redirects=False,
+    )
+    assert changed.status_code == 303
+    assert web.get("/account").status_code == 200  # this session goes on
+    assert other_session("GET", "/me").status_code == 401  # the others end
