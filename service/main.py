@@ -22,6 +22,7 @@ from service.organisations.router import router as organisations_router
 from service.proposals.router import router as proposals_router
 from service.reviews.router import router as reviews_router
 from service.security_headers import SecurityHeaders, install_api_docs
+from service.stats.router import router as stats_router
 from service.storable import storable_body
 from service.web import install as install_pages
 
@@ -53,6 +54,7 @@ def create_app() -> FastAPI:
         assignment_router,
         webhooks_router,
         reviews_router,
+        stats_router,
         admin_router,
     ):
         api.include_router(router)
