@@ -16,6 +16,7 @@ from service.committees.router import router as committees_router
 from service.config import get_settings
 from service.db import get_engine
 from service.errors import install_error_handlers
+from service.exports.router import router as exports_router
 from service.jobs import broker_problem
 from service.notifications.webhooks import router as webhooks_router
 from service.organisations.router import router as organisations_router
@@ -55,6 +56,7 @@ def create_app() -> FastAPI:
         webhooks_router,
         reviews_router,
         stats_router,
+        exports_router,
         admin_router,
     ):
         api.include_router(router)

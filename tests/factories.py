@@ -418,3 +418,29 @@ def staged_proposal(
     )
     session.flush()
     return proposal
+
+
+def second_committee(session: Session, admin_email: str) -> tuple[Any, User]:
+    """An oncology committee beside the `committee` fixture's, with its own chair."""
+    from service.auth.models import Role
+    from service.committees.models import CommitteeCreate
+    from service.committees.service import create_committee
+    from tests.conftest import _password_hash
+
+    admin = session.exec(select(User).where(User.email == admin_email)).one()
+    chair = User(
+        email="other.chair@committee.example",
+        full_name="other chair",
+        role=Role.chair,
+        password_hash=_password_hash(),
+    )
+    session.add(chair)
+    session.flush()
+    board = create_committee(
+        session=session,
+        admin=admin,
+        data=CommitteeCreate(
+            name="Other committee", therapeutic_areas=["oncology"], chair_ids=[chair.id]
+        ),
+    )
+    return board, chair

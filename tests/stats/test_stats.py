@@ -9,12 +9,9 @@ import pytest
 from sqlmodel import Session
 
 from service.assignment.models import Assignment, AssignmentStatus
-from service.auth.models import Role, User
-from service.committees.models import CommitteeCreate
-from service.committees.service import create_committee
 from service.reviews.models import Outcome, Review
-from tests.conftest import Api, _password_hash
-from tests.factories import staged_proposal, user_id
+from tests.conftest import Api
+from tests.factories import second_committee, staged_proposal, user_id
 
 MARCH = {"from": "2025-03-01", "to": "2025-03-31"}
 DAY = 86_400
@@ -30,23 +27,7 @@ def history(session: Session, committee: dict[str, Any]) -> dict[str, Any]:
     organisation = UUID(committee["organisation_id"])
     applicant = user_id(session, committee["applicant"])
     chair = user_id(session, committee["chair"])
-    admin = session.get(User, user_id(session, committee["admin"]))
-    assert admin is not None
-    other_chair = User(
-        email="other.chair@committee.example",
-        full_name="other chair",
-        role=Role.chair,
-        password_hash=_password_hash(),
-    )
-    session.add(other_chair)
-    session.flush()
-    other = create_committee(
-        session=session,
-        admin=admin,
-        data=CommitteeCreate(
-            name="Other committee", therapeutic_areas=["oncology"], chair_ids=[other_chair.id]
-        ),
-    )
+    other, other_chair = second_committee(session, committee["admin"])
 
     def staged(board_id: UUID, **kwargs: Any) -> Any:
         return staged_proposal(
