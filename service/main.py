@@ -16,12 +16,14 @@ from service.committees.router import router as committees_router
 from service.config import get_settings
 from service.db import get_engine
 from service.errors import install_error_handlers
+from service.exports.router import router as exports_router
 from service.jobs import broker_problem
 from service.notifications.webhooks import router as webhooks_router
 from service.organisations.router import router as organisations_router
 from service.proposals.router import router as proposals_router
 from service.reviews.router import router as reviews_router
 from service.security_headers import SecurityHeaders, install_api_docs
+from service.stats.router import router as stats_router
 from service.storable import storable_body
 from service.web import install as install_pages
 
@@ -53,6 +55,8 @@ def create_app() -> FastAPI:
         assignment_router,
         webhooks_router,
         reviews_router,
+        stats_router,
+        exports_router,
         admin_router,
     ):
         api.include_router(router)

@@ -20,7 +20,7 @@ from service.assignment.conflicts import check_pair
 from service.assignment.models import Assignment, AssignmentStatus
 from service.assignment.profiles import ProposalProfile, ReviewerProfile
 from service.auth.models import Role, User
-from service.committees.models import CommitteeMembership, MemberRole
+from service.committees.models import Committee, CommitteeMembership, MemberRole
 from service.errors import Forbidden, NotFound
 from service.organisations.models import Organisation
 from service.proposals.models import Proposal, ProposalPublic, Transition, TransitionPublic
@@ -464,6 +464,38 @@ def committee_chaired(*, session: Session, user: User, committee_id: UUID) -> No
     if seats:
         raise Forbidden("only the committee's chairs and admins read its reviewers' signals")
     raise NotFound(f"no committee {committee_id}")
+
+
+def statistics_committees(
+    *, session: Session, user: User, committee_id: UUID | None
+) -> list[UUID] | None:
+    """The committees whose statistics (and committee-wide exports) `user` may read.
+
+    None means every committee (an admin asking for no one committee). Admins read any
+    committee's, chairs only those they chair (another committee answers 404, as one they may
+    not know); reviewers and applicants 403.
+    """
+    if user.role == Role.admin:
+        if committee_id is None:
+            return None
+        if session.get(Committee, committee_id) is None:
+            raise NotFound(f"no committee {committee_id}")
+        return [committee_id]
+    if user.role != Role.chair:
+        raise Forbidden("only administrators and committee chairs read statistics")
+    chaired = list(
+        session.exec(
+            select(CommitteeMembership.committee_id).where(
+                CommitteeMembership.user_id == user.id,
+                CommitteeMembership.role == MemberRole.chair,
+            )
+        )
+    )
+    if committee_id is None:
+        return chaired
+    if committee_id not in chaired:
+        raise NotFound(f"no committee {committee_id}")
+    return [committee_id]
 
 
 def require_admin(user: User) -> None:

@@ -1,18 +1,21 @@
 """Putting a proposal where a review test needs it, the way the pipeline would."""
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from sqlmodel import Session, select
 
+from service.analysis.models import ProspectReportRecord
 from service.assignment.models import Assignment, AssignmentStatus
 from service.auth.models import User
 from service.committees.models import DEFAULT_RUBRIC
-from service.proposals.models import Proposal
+from service.proposals.models import Proposal, Transition
+from service.reviews.models import Decision, Outcome
 from service.reviews.service import check_quorum
 from service.workflow.moves import move
-from service.workflow.table import Actor, Event, GuardContext
+from service.workflow.table import Actor, Event, GuardContext, State
 from tests.conftest import Api
 
 
@@ -327,3 +330,118 @@ def build_world(
             "review_id": str(draft_review.id),
         },
     )
+
+
+# The pipeline's states in order, and the event that leaves each (for staged histories).
+_STAGED_PATH = (
+    (State.screening, Event.submit),
+    (State.analysis, Event.pass_screening),
+    (State.assignment, Event.complete_analysis),
+    (State.in_review, Event.start_review),
+    (State.deliberation, Event.reach_quorum),
+)
+_DECIDING = {
+    Outcome.approved: (State.approved, Event.approve),
+    Outcome.rejected: (State.rejected, Event.reject),
+    Outcome.revision_requested: (State.revision_requested, Event.request_revision),
+}
+
+
+def staged_proposal(
+    session: Session,
+    *,
+    committee_id: UUID,
+    organisation_id: UUID,
+    created_by: UUID,
+    decided_by: UUID,
+    therapeutic_area: str,
+    modality: str,
+    start: datetime,
+    stays: tuple[int, int, int, int, int],
+    outcome: Outcome,
+    bands: tuple[str, ...] = (),
+) -> Proposal:
+    """A decided proposal (version 1) with a known past: it entered screening at `start` and
+    spent `stays` seconds in screening, analysis, assignment, review and deliberation; its
+    decision is taken when deliberation ends. `bands` are its prospect reports, oldest first.
+    """
+    decided_state, deciding = _DECIDING[outcome]
+    proposal = Proposal(
+        title=f"Staged {therapeutic_area} {modality}",
+        organisation_id=organisation_id,
+        created_by=created_by,
+        committee_id=committee_id,
+        therapeutic_area=therapeutic_area,
+        modality=modality,
+        state=decided_state,
+        version=1,
+    )
+    session.add(proposal)
+    session.flush()
+    moments = [start]
+    for seconds in stays:
+        moments.append(moments[-1] + timedelta(seconds=seconds))
+    steps = [*_STAGED_PATH, (decided_state, deciding)]
+    previous = State.draft
+    for (state, event), at in zip(steps, moments, strict=True):
+        session.add(
+            Transition(
+                proposal_id=proposal.id,
+                from_state=previous,
+                to_state=state,
+                event=event,
+                actor_role=Actor.system,
+                proposal_version=1,
+                created_at=at,
+            )
+        )
+        previous = state
+    for i, band in enumerate(bands):
+        session.add(
+            ProspectReportRecord(
+                proposal_id=proposal.id,
+                proposal_version=1,
+                method_version=f"staged-{i}",
+                band=band,
+                report={},
+                created_at=start + timedelta(seconds=stays[0] + i),
+            )
+        )
+    session.add(
+        Decision(
+            proposal_id=proposal.id,
+            proposal_version=1,
+            outcome=outcome,
+            rationale="staged",
+            decided_by=decided_by,
+            created_at=moments[-1],
+        )
+    )
+    session.flush()
+    return proposal
+
+
+def second_committee(session: Session, admin_email: str) -> tuple[Any, User]:
+    """An oncology committee beside the `committee` fixture's, with its own chair."""
+    from service.auth.models import Role
+    from service.committees.models import CommitteeCreate
+    from service.committees.service import create_committee
+    from tests.conftest import _password_hash
+
+    admin = session.exec(select(User).where(User.email == admin_email)).one()
+    chair = User(
+        email="other.chair@committee.example",
+        full_name="other chair",
+        role=Role.chair,
+        password_hash=_password_hash(),
+    )
+    session.add(chair)
+    session.flush()
+    board = create_committee(
+        session=session,
+        admin=admin,
+        data=CommitteeCreate(
+            name="Other committee", therapeutic_areas=["oncology"], chair_ids=[chair.id]
+        ),
+    )
+    return board, chair
