@@ -5,6 +5,7 @@ The shape is {"error": ClassName, "detail": text, "fields": [{"field", "message"
 error, invalid input, the database being away (503) or a bug (500).
 """
 
+import json
 import logging
 from typing import Any
 
@@ -272,6 +273,14 @@ def _document_errors(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+def _names_an_object(operation: dict[str, Any]) -> bool:
+    """Whether a parameter is an object's id (a UUID), e.g. `?committee=`: it may not exist."""
+    return any(
+        '"format": "uuid"' in json.dumps(p.get("schema", {}))
+        for p in operation.get("parameters", [])
+    )
+
+
 def _error_statuses(path: str, method: str, operation: dict[str, Any]) -> dict[str, str]:
     """The error answers an operation can give, judged from its shape, for its schema entry."""
     statuses = {}
@@ -281,7 +290,7 @@ def _error_statuses(path: str, method: str, operation: dict[str, Any]) -> dict[s
     if operation.get("security"):
         statuses["401"] = "No valid bearer token"
         statuses["403"] = "The caller's role may not do this"
-    if "{" in path:
+    if "{" in path or _names_an_object(operation):
         statuses["404"] = "Not found, or not visible to the caller"
     if method != "get" or "{" in path:
         statuses["409"] = "Conflicts with the current state"
