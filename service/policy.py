@@ -203,25 +203,18 @@ def _reviewer_standing(session: Session, user: User, proposal: Proposal) -> Stan
     A reviewer who left the committee, or whose every assignment was declined or replaced,
     is a stranger again.
     """
-    statuses = set(
-        session.exec(
-            select(Assignment.status).where(
-                Assignment.proposal_id == proposal.id, Assignment.reviewer_id == user.id
-            )
+    # One read of the reviewer's assignments on the proposal, every version.
+    held = session.exec(
+        select(Assignment.status, Assignment.proposal_version).where(
+            Assignment.proposal_id == proposal.id, Assignment.reviewer_id == user.id
         )
-    )
+    ).all()
+    statuses = {status for status, _ in held}
     if not statuses or proposal.committee_id is None:
         return Standing.stranger
     if MemberRole.reviewer not in _seats(session, user, proposal.committee_id):
         return Standing.stranger
-    current = session.exec(
-        select(Assignment.status).where(
-            Assignment.proposal_id == proposal.id,
-            Assignment.reviewer_id == user.id,
-            Assignment.proposal_version == proposal.version,
-        )
-    ).first()
-    if current == AssignmentStatus.submitted:
+    if (AssignmentStatus.submitted, proposal.version) in set(held):
         return Standing.reviewed
     if AssignmentStatus.accepted in statuses or AssignmentStatus.submitted in statuses:
         return Standing.reviewer
