@@ -21,6 +21,14 @@ class Role(StrEnum):
     admin = "admin"
 
 
+class Language(StrEnum):
+    """The languages the pages, e-mails and letters are written in."""
+
+    en = "en"
+    zh_Hans = "zh_Hans"
+    ru = "ru"
+
+
 class UserBase(SQLModel):
     email: str = Field(max_length=254, unique=True, index=True)
     full_name: str = Field(min_length=1, max_length=200)
@@ -29,6 +37,11 @@ class UserBase(SQLModel):
     expertise_keywords: list[str] = Field(default_factory=list, sa_type=JSON)
     expertise_profile: str = Field(default="", max_length=5000)
     capacity: int = Field(default=5, ge=0, le=100, description="Most open reviews at once")
+    language: Language | None = Field(
+        default=None,
+        sa_type=String(8),
+        description="Pages, e-mails and letters in this language; unset: the browser's",
+    )
 
 
 class UnavailablePeriod(SQLModel):
@@ -136,6 +149,7 @@ class ProfileUpdate(_NoNulls):
     capacity: int | None = Field(default=None, ge=0, le=100)
     unavailable_periods: list[UnavailablePeriod] | None = Field(default=None, max_length=50)
     standing_conflicts: list[str] | None = None
+    language: Language | None = None
 
     @field_validator("expertise_keywords", "standing_conflicts")
     @classmethod
