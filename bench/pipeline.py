@@ -92,64 +92,21 @@ def _seed_and_submit(n: int) -> tuple[float, float]:
 
     from sqlmodel import Session
 
-    from service import models  # noqa: F401
-    from service.auth.models import Role, User
+    from bench.seed import seed_committee
     from service.auth.security import hash_password
-    from service.committees.models import CommitteeCreate
-    from service.committees.service import create_committee
     from service.db import get_engine
-    from service.organisations.models import Organisation
     from service.proposals.models import Attachment, Proposal
     from service.proposals.service import submit
     from service.proposals.vocabulary import Modality, Phase, TherapeuticArea
 
     rng = random.Random(7)
-    password = hash_password("bench-password")
     with Session(get_engine(), expire_on_commit=False) as session:
-        organisations = [
-            Organisation(name=f"Org {i}", country="CN", email_domains=[f"org{i}.example"])
-            for i in range(200)
-        ]
-        session.add_all(organisations)
-        session.flush()
-        applicants = [
-            User(
-                email=f"applicant@org{i}.example",
-                full_name=f"Applicant {i}",
-                role=Role.applicant,
-                organisation_id=o.id,
-                password_hash=password,
-            )
-            for i, o in enumerate(organisations)
-        ]
-        reviewers = [
-            User(
-                email=f"reviewer{i}@reviewers{i % 40}.example",
-                full_name=f"Reviewer {i}",
-                role=Role.reviewer,
-                expertise_keywords=rng.sample(WORDS, 5),
-                # Enough open-review slots for three reviewers per proposal, whatever N is.
-                capacity=max(40, 3 * n // 250 + 1),
-                password_hash=password,
-            )
-            for i in range(250)
-        ]
-        admin = User(
-            email="admin@bench.example",
-            full_name="Bench admin",
-            role=Role.admin,
-            password_hash=password,
-        )
-        session.add_all([*applicants, *reviewers, admin])
-        session.flush()
-        create_committee(
-            session=session,
-            admin=admin,
-            data=CommitteeCreate(
-                name="Bench committee",
-                therapeutic_areas=list(TherapeuticArea),
-                reviewer_ids=[r.id for r in reviewers],
-            ),
+        applicants = seed_committee(
+            session,
+            rng,
+            password_hash=hash_password("bench-password"),
+            # Enough open-review slots for three reviewers per proposal, whatever N is.
+            reviewer_capacity=max(40, 3 * n // 250 + 1),
         )
         proposals = []
         for i in range(n):

@@ -35,57 +35,13 @@ def _seed() -> list[str]:
     session token per applicant."""
     from sqlmodel import Session
 
-    from service import models  # noqa: F401
-    from service.auth.models import Role, User
+    from bench.seed import seed_committee
     from service.auth.service import open_session
-    from service.committees.models import CommitteeCreate
-    from service.committees.service import create_committee
     from service.db import get_engine
-    from service.organisations.models import Organisation
-    from service.proposals.vocabulary import TherapeuticArea
 
-    rng = random.Random(5)
     with Session(get_engine(), expire_on_commit=False) as session:
-        organisations = [
-            Organisation(name=f"Org {i}", country="CN", email_domains=[f"org{i}.example"])
-            for i in range(200)
-        ]
-        session.add_all(organisations)
-        session.flush()
-        applicants = [
-            User(
-                email=f"applicant@org{i}.example",
-                full_name=f"Applicant {i}",
-                role=Role.applicant,
-                organisation_id=o.id,
-                password_hash="x",
-            )
-            for i, o in enumerate(organisations)
-        ]
-        reviewers = [
-            User(
-                email=f"reviewer{i}@reviewers{i % 40}.example",
-                full_name=f"Reviewer {i}",
-                role=Role.reviewer,
-                expertise_keywords=rng.sample(WORDS, 5),
-                capacity=1000,
-                password_hash="x",
-            )
-            for i in range(250)
-        ]
-        admin = User(
-            email="admin@bench.example", full_name="Admin", role=Role.admin, password_hash="x"
-        )
-        session.add_all([*applicants, *reviewers, admin])
-        session.flush()
-        create_committee(
-            session=session,
-            admin=admin,
-            data=CommitteeCreate(
-                name="Bench committee",
-                therapeutic_areas=list(TherapeuticArea),
-                reviewer_ids=[r.id for r in reviewers],
-            ),
+        applicants = seed_committee(
+            session, random.Random(5), password_hash="x", reviewer_capacity=1000
         )
         tokens = [open_session(session=session, user=a) for a in applicants]
         session.commit()
