@@ -15,18 +15,19 @@ from sqlmodel import Session, col, select
 from service.assignment.models import OPEN_STATUSES, Assignment, AssignmentStatus, ClosedReason
 from service.auth.models import User
 from service.db import utcnow
+from service.i18n import N_, Text
 from service.jobs import Job
 from service.notifications.service import Notice, notify_all
 from service.outbox.service import enqueue_all
 from service.proposals.models import Proposal
 
 _TOLD = {
-    ClosedReason.withdrawn: "the applicant withdrew the proposal",
-    ClosedReason.decided: "the committee has decided on the proposal",
-    ClosedReason.quorum_reached: "enough reviews are in to decide",
-    ClosedReason.returned: "the proposal went back to its applicant",
-    ClosedReason.reviewer_removed: "you no longer sit on the committee",
-    ClosedReason.reviewer_deactivated: "your account was deactivated",
+    ClosedReason.withdrawn: N_("the applicant withdrew the proposal"),
+    ClosedReason.decided: N_("the committee has decided on the proposal"),
+    ClosedReason.quorum_reached: N_("enough reviews are in to decide"),
+    ClosedReason.returned: N_("the proposal went back to its applicant"),
+    ClosedReason.reviewer_removed: N_("you no longer sit on the committee"),
+    ClosedReason.reviewer_deactivated: N_("your account was deactivated"),
 }
 
 
@@ -74,9 +75,17 @@ def close_open_assignments(
                 event="assignment.cancelled",
                 proposal=proposals[a.proposal_id],
                 recipients=[reviewers[a.reviewer_id]],
-                subject=f"Review no longer needed: {proposals[a.proposal_id].title}",
-                body=f"Your review of '{proposals[a.proposal_id].title}' is no longer needed: "
-                f"{_TOLD[reason]}. Nothing more is expected of you for it.",
+                subject=Text(
+                    N_("Review no longer needed: %(title)s"),
+                    {"title": proposals[a.proposal_id].title},
+                ),
+                body=Text(
+                    N_(
+                        "Your review of '%(title)s' is no longer needed: %(why)s. Nothing more "
+                        "is expected of you for it."
+                    ),
+                    {"title": proposals[a.proposal_id].title, "why": Text(_TOLD[reason])},
+                ),
                 occurrence=str(a.id),
             )
             for a in closed

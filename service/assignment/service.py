@@ -45,6 +45,7 @@ from service.committees.service import members
 from service.config import get_settings
 from service.db import skip_locked, utcnow
 from service.errors import Conflict, InvalidInput
+from service.i18n import N_, Text
 from service.notifications.service import Notice, notify_all
 from service.organisations.models import Organisation
 from service.pagination import keyset, split_page
@@ -296,9 +297,14 @@ class _Invitations:
                 event="assignment.invited",
                 proposal=proposal,
                 recipients=[users[c.reviewer_id] for c in chosen],
-                subject=f"Review invitation: {proposal.title}",
-                body=f"You are invited to review '{proposal.title}' by {self.due:%Y-%m-%d}. "
-                "Accept or decline (declaring any conflict of interest) in the service.",
+                subject=Text(N_("Review invitation: %(title)s"), {"title": proposal.title}),
+                body=Text(
+                    N_(
+                        "You are invited to review '%(title)s' by %(due)s. Accept or decline "
+                        "(declaring any conflict of interest) in the service."
+                    ),
+                    {"title": proposal.title, "due": f"{self.due:%Y-%m-%d}"},
+                ),
                 occurrence=str(proposal.version),
             )
         )

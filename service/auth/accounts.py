@@ -34,6 +34,7 @@ from service.committees.models import CommitteeMembership
 from service.config import get_settings
 from service.db import utcnow
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound
+from service.i18n import N_, Text, reader_language
 from service.notifications.service import send_account_email
 from service.organisations.models import Organisation
 
@@ -41,6 +42,22 @@ from service.organisations.models import Organisation
 _AUDITED = ("email", "full_name", "role", "organisation_id", "capacity", "is_active")
 # Only people who review have a capacity, availability and standing conflicts.
 _REVIEWING_ROLES = (Role.reviewer, Role.chair)
+
+# A sentence per role: translators need the whole sentence (Russian declines the role).
+_INVITED_AS = {
+    Role.applicant: N_("%(inviter)s invited you to your organisation's account as an applicant."),
+    Role.reviewer: N_("%(inviter)s invited you to the committee as a reviewer."),
+    Role.chair: N_("%(inviter)s invited you to the committee as a chair."),
+    Role.admin: N_("%(inviter)s invited you to run the service as an administrator."),
+}
+
+
+def _country(session: Session, organisation_id: UUID | None) -> str | None:
+    """The organisation's country, which tells the language to write to its people in."""
+    if organisation_id is None:
+        return None
+    organisation = session.get(Organisation, organisation_id)
+    return organisation.country if organisation else None
 
 
 def _snapshot(user: User) -> dict[str, Any]:
@@ -216,11 +233,27 @@ def invite(*, session: Session, inviter: User, data: InvitationCreate) -> Invita
         session=session,
         event="account.invitation",
         address=data.email,
-        subject="You are invited to the expert committee review service",
-        body=f"{inviter.full_name} invited you as {data.role}. Choose your password here "
-        f"(the link works once, for {get_settings().invitation_hours} hours):\n\n{link}\n\n"
-        "API clients: POST /api/v1/invitations/accept with this token and a password.",
+        subject=Text(N_("You are invited to the expert committee review service")),
+        body=[
+            Text(_INVITED_AS[data.role], {"inviter": inviter.full_name}),
+            Text(
+                N_("Choose your password here (the link works once, for %(hours)s hours):"),
+                {"hours": get_settings().invitation_hours},
+            ),
+            "",
+            link,
+            "",
+            Text(
+                N_("API clients: POST /api/v1/invitations/accept with this token and a password.")
+            ),
+        ],
         key=str(invitation.id),
+        # The organisation's country tells the language best; a reviewer or chair has none,
+        # and is written to in the language of whoever invited them.
+        language=reader_language(
+            None if data.organisation_id else inviter.language,
+            _country(session, data.organisation_id),
+        ),
     )
     if inviter.role == Role.admin:
         audit.record(
@@ -311,11 +344,22 @@ def request_password_reset(*, session: Session, email: str, client: str) -> None
         session=session,
         event="account.password_reset",
         address=user.email,
-        subject="Reset your password",
-        body="Someone asked to reset the password of this account. If it was you, choose a "
-        f"new one here (the link works once, for {settings.password_reset_minutes} minutes):"
-        f"\n\n{link}\n\nIf it was not you, ignore this e-mail: nothing has changed.",
+        subject=Text(N_("Reset your password")),
+        body=[
+            Text(
+                N_(
+                    "Someone asked to reset the password of this account. If it was you, choose "
+                    "a new one here (the link works once, for %(minutes)s minutes):"
+                ),
+                {"minutes": settings.password_reset_minutes},
+            ),
+            "",
+            link,
+            "",
+            Text(N_("If it was not you, ignore this e-mail: nothing has changed.")),
+        ],
         key=str(reset.id),
+        language=reader_language(user.language, _country(session, user.organisation_id)),
         recipient_id=user.id,
     )
 

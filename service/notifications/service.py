@@ -13,8 +13,10 @@ from sqlmodel import Session, col, select
 
 from service.auth.models import User
 from service.db import insert_new_only, utcnow
+from service.i18n import DEFAULT, Wording, reader_language, render
 from service.jobs import Job
 from service.notifications.models import Channel, DeliveryStatus, Notification, Webhook
+from service.organisations.models import Organisation
 from service.outbox.service import enqueue_all
 from service.policy import APPLICANT_EVENTS
 from service.proposals.models import Proposal
@@ -37,13 +39,16 @@ def _insert_new(session: Session, rows: list[dict[str, Any]]) -> list[UUID]:
 
 @dataclass(frozen=True)
 class Notice:
-    """One event to tell: its recipients get an e-mail, the organisation's webhooks a call."""
+    """One event to tell: its recipients get an e-mail, the organisation's webhooks a call.
+
+    Each recipient reads the e-mail in their language; webhooks (read by programs) get English.
+    """
 
     event: str
     proposal: Proposal
     recipients: Sequence[User]
-    subject: str
-    body: str
+    subject: Wording
+    body: Wording
     # Tells apart repeated events of one kind on one proposal (e.g. the version).
     occurrence: str = ""
     payload: dict[str, Any] | None = None
@@ -55,8 +60,8 @@ def notify(
     event: str,
     proposal: Proposal,
     recipients: Iterable[User],
-    subject: str,
-    body: str,
+    subject: Wording,
+    body: Wording,
     occurrence: str = "",
     payload: dict[str, Any] | None = None,
 ) -> int:
@@ -82,6 +87,7 @@ def notify_all(*, session: Session, notices: Sequence[Notice]) -> int:
         )
     ):
         hooks.setdefault(hook.organisation_id, []).append(hook)
+    language = _languages(session, [u for n in notices for u in n.recipients])
     now = utcnow()
     rows: list[dict[str, Any]] = []
     for notice in notices:
@@ -89,8 +95,6 @@ def notify_all(*, session: Session, notices: Sequence[Notice]) -> int:
         common = {
             "event": notice.event,
             "proposal_id": proposal.id,
-            "subject": notice.subject,
-            "body": notice.body,
             "payload": {
                 "event": notice.event,
                 "proposal_id": str(proposal.id),
@@ -113,6 +117,8 @@ def notify_all(*, session: Session, notices: Sequence[Notice]) -> int:
                 "recipient_id": user.id,
                 "webhook_id": None,
                 "address": user.email,
+                "subject": render(notice.subject, language[user.id]),
+                "body": render(notice.body, language[user.id]),
             }
             for user in notice.recipients
         ]
@@ -125,6 +131,8 @@ def notify_all(*, session: Session, notices: Sequence[Notice]) -> int:
                 "recipient_id": None,
                 "webhook_id": hook.id,
                 "address": hook.url,
+                "subject": render(notice.subject, DEFAULT),
+                "body": render(notice.body, DEFAULT),
             }
             for hook in hooks.get(proposal.organisation_id, [])
             if notice.event in APPLICANT_EVENTS and (not hook.events or notice.event in hook.events)
@@ -134,6 +142,23 @@ def notify_all(*, session: Session, notices: Sequence[Notice]) -> int:
         created += _insert_new(session, rows[start : start + _ROWS_PER_INSERT])
     queue_deliveries(session=session, notification_ids=created)
     return len(created)
+
+
+def _languages(session: Session, users: Sequence[User]) -> dict[UUID, str]:
+    """Each user's reading language: their choice, else their organisation's country's."""
+    undecided = {u.organisation_id for u in users if u.language is None and u.organisation_id}
+    countries: dict[UUID, str] = {}
+    if undecided:
+        countries = dict(
+            session.execute(
+                select(Organisation.id, Organisation.country).where(
+                    col(Organisation.id).in_(undecided)
+                )
+            ).all()
+        )
+    return {
+        u.id: reader_language(u.language, countries.get(u.organisation_id or u.id)) for u in users
+    }
 
 
 def queue_deliveries(*, session: Session, notification_ids: Sequence[UUID]) -> None:
@@ -151,12 +176,14 @@ def send_account_email(
     session: Session,
     event: str,
     address: str,
-    subject: str,
-    body: str,
+    subject: Wording,
+    body: Wording,
     key: str,
+    language: str,
     recipient_id: UUID | None = None,
 ) -> None:
-    """Store and queue an e-mail about an account (an invitation, a password reset).
+    """Store and queue an e-mail about an account (an invitation, a password reset), written
+    in `language`.
 
     It concerns no proposal, so no webhook hears of it; `key` makes it unique per event.
     """
@@ -170,8 +197,8 @@ def send_account_email(
         "recipient_id": recipient_id,
         "webhook_id": None,
         "address": address,
-        "subject": subject,
-        "body": body,
+        "subject": render(subject, language),
+        "body": render(body, language),
         "payload": {"event": event},
         "status": DeliveryStatus.pending,
         "attempts": 0,

@@ -14,6 +14,7 @@ from service import policy
 from service.assignment.models import Assignment, AssignmentStatus
 from service.auth.models import User
 from service.errors import Conflict, NotFound
+from service.i18n import N_, Text
 from service.notifications.service import notify
 from service.proposals.models import Proposal
 from service.reviews.models import DiscussionComment, MetaReview, Review, ReviewReopening
@@ -125,9 +126,15 @@ def ask_to_reconsider(
         event="review.reconsider",
         proposal=proposal,
         recipients=[reviewer],
-        subject=f"Please reconsider your review of {proposal.title}",
-        body=f"The chair asks you to reconsider your review of '{proposal.title}': {reason}\n"
-        "Your review is open again as a draft; submit it when you are done.",
+        subject=Text(N_("Please reconsider your review of %(title)s"), {"title": proposal.title}),
+        body=[
+            Text(
+                N_("The chair asks you to reconsider your review of '%(title)s':"),
+                {"title": proposal.title},
+            ),
+            reason,
+            Text(N_("Your review is open again as a draft; submit it when you are done.")),
+        ],
         # One notice per reopening: the count of earlier ones tells them apart.
         occurrence=f"{assignment.id}:{len(reopenings(session=session, review_id=review.id))}",
     )

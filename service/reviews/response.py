@@ -16,6 +16,7 @@ from service import policy
 from service.auth.models import User
 from service.committees.models import Committee
 from service.errors import Conflict
+from service.i18n import N_, Text
 from service.notifications.service import notify
 from service.proposals.models import Proposal
 from service.reviews.models import ApplicantResponse, Review
@@ -107,8 +108,10 @@ def respond(*, session: Session, user: User, proposal_id: UUID, body: str) -> Re
         event="proposal.response",
         proposal=proposal,
         recipients=list(reviewers),
-        subject=f"The applicant answered the reviews of {proposal.title}",
-        body=body,
+        subject=Text(
+            N_("The applicant answered the reviews of %(title)s"), {"title": proposal.title}
+        ),
+        body=[Text(N_("The applicant's answer to the reviews:")), "", body],
         occurrence=str(proposal.version),
     )
     tell_chairs_ready(session=session, proposal=proposal, reviews=len(reviewers))

@@ -26,6 +26,7 @@ from service.committees.service import members
 from service.config import get_settings
 from service.db import utcnow
 from service.errors import Conflict, InvalidInput, NotFound
+from service.i18n import N_, Text
 from service.jobs import Job
 from service.notifications.service import notify
 from service.outbox.service import enqueue
@@ -55,6 +56,12 @@ _DECISION_EVENTS = {
     Outcome.approved: Event.approve,
     Outcome.rejected: Event.reject,
     Outcome.revision_requested: Event.request_revision,
+}
+# The outcome as the decision e-mail words it, in the applicant's language.
+_OUTCOME_TOLD = {
+    Outcome.approved: N_("approved"),
+    Outcome.rejected: N_("rejected"),
+    Outcome.revision_requested: N_("revision requested"),
 }
 
 
@@ -372,10 +379,18 @@ def tell_chairs_ready(*, session: Session, proposal: Proposal, reviews: int) -> 
         event="proposal.deliberation",
         proposal=proposal,
         recipients=chairs,
-        subject=f"Ready for decision: {proposal.title}",
-        body=(
-            f'{reviews} reviews of version {proposal.version} of "{proposal.title}" are in. '
-            f"The reviews and their aggregate: {link}"
+        subject=Text(N_("Ready for decision: %(title)s"), {"title": proposal.title}),
+        body=Text(
+            N_(
+                '%(reviews)s reviews of version %(version)s of "%(title)s" are in. The reviews '
+                "and their aggregate: %(link)s"
+            ),
+            {
+                "reviews": reviews,
+                "version": proposal.version,
+                "title": proposal.title,
+                "link": link,
+            },
         ),
         occurrence=str(proposal.version),
     )
@@ -432,11 +447,19 @@ def check_quorum(*, session: Session, proposal_id: UUID) -> bool:
             event="proposal.response_open",
             proposal=proposal,
             recipients=_applicants(session=session, proposal=proposal),
-            subject=f"The reviews of {proposal.title} are in: you may answer",
-            body=(
-                f'The reviewers\' comments on "{proposal.title}" are ready. You may answer them '
-                f"once within {committee.applicant_response_days} days, before the committee "
-                f"decides: {get_settings().public_url}/api/v1/proposals/{proposal.id}/response"
+            subject=Text(
+                N_("The reviews of %(title)s are in: you may answer"), {"title": proposal.title}
+            ),
+            body=Text(
+                N_(
+                    'The reviewers\' comments on "%(title)s" are ready. You may answer them '
+                    "once within %(days)s days, before the committee decides: %(link)s"
+                ),
+                {
+                    "title": proposal.title,
+                    "days": committee.applicant_response_days,
+                    "link": f"{get_settings().public_url}/proposals/{proposal.id}",
+                },
             ),
             occurrence=str(proposal.version),
         )
@@ -585,20 +608,26 @@ def decide(
     session.add(decision)
     session.flush()
     view = _committee_view(session=session, decision=decision)
-    told = outcome.replace("_", " ")
-    body = [f'The committee\'s decision on "{proposal.title}": {told}.']
+    told = Text(_OUTCOME_TOLD[outcome])
+    body: list[Text | str | list[str]] = [
+        Text(
+            N_('The committee\'s decision on "%(title)s": %(outcome)s.'),
+            {"title": proposal.title, "outcome": told},
+        )
+    ]
     if message_to_applicant:
         body += ["", message_to_applicant]
     if view.comments_for_applicant:
-        body += ["", "Comments from the reviewers:"]
-        body += [f"- {comment}" for comment in view.comments_for_applicant]
+        body += ["", Text(N_("Comments from the reviewers:")), view.comments_for_applicant]
     notify(
         session=session,
         event="proposal.decided",
         proposal=proposal,
         recipients=_applicants(session=session, proposal=proposal),
-        subject=f"Decision on {proposal.title}: {told}",
-        body="\n".join(body),
+        subject=Text(
+            N_("Decision on %(title)s: %(outcome)s"), {"title": proposal.title, "outcome": told}
+        ),
+        body=body,
         occurrence=str(proposal.version),
         payload={"outcome": str(outcome)},
     )

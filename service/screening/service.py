@@ -18,6 +18,7 @@ from service.auth.service import applicants_of
 from service.committees.service import routing
 from service.db import utcnow
 from service.errors import Conflict
+from service.i18n import DEFAULT, N_, Text
 from service.notifications.service import Notice, notify_all
 from service.proposals.models import Attachment, Proposal
 from service.proposals.vocabulary import Modality, Phase
@@ -60,49 +61,73 @@ def _text(proposal: Proposal | Row[Any]) -> str:
     return f"{proposal.title}\n{proposal.summary}"
 
 
-def _field_problems(proposal: Proposal, year: int) -> list[str]:
+def _field_problems(proposal: Proposal, year: int) -> list[Text]:
     """What is wrong with the proposal's own fields (no database needed)."""
-    found = [f"{name} is required" for name in proposal.missing_for_submit()]
+    found = [
+        Text(N_("%(field)s is required"), {"field": name}) for name in proposal.missing_for_submit()
+    ]
     if proposal.budget_requested is not None and proposal.budget_requested <= 0:
-        found.append("budget_requested must be greater than zero")
+        found.append(Text(N_("budget_requested must be greater than zero")))
     if proposal.budget_requested is not None and proposal.budget_requested > MAX_BUDGET_USD:
         found.append(
-            f"budget_requested {proposal.budget_requested:,} USD is above the plausible ceiling "
-            f"of {MAX_BUDGET_USD:,} USD; check the amount and its unit"
+            Text(
+                N_(
+                    "budget_requested %(amount)s USD is above the plausible ceiling of "
+                    "%(ceiling)s USD; check the amount and its unit"
+                ),
+                {"amount": f"{proposal.budget_requested:,}", "ceiling": f"{MAX_BUDGET_USD:,}"},
+            )
         )
     if (
         proposal.expected_peak_sales is not None
         and proposal.expected_peak_sales > MAX_PEAK_SALES_USD
     ):
         found.append(
-            f"expected_peak_sales {proposal.expected_peak_sales:,} USD a year is above the "
-            f"plausible ceiling of {MAX_PEAK_SALES_USD:,} USD; check the amount and its unit"
+            Text(
+                N_(
+                    "expected_peak_sales %(amount)s USD a year is above the plausible ceiling "
+                    "of %(ceiling)s USD; check the amount and its unit"
+                ),
+                {
+                    "amount": f"{proposal.expected_peak_sales:,}",
+                    "ceiling": f"{MAX_PEAK_SALES_USD:,}",
+                },
+            )
         )
-    if proposal.target_launch_year is not None and proposal.target_launch_year < year:
-        found.append(f"target_launch_year {proposal.target_launch_year} is in the past")
-    if (
-        proposal.target_launch_year is not None
-        and proposal.target_launch_year > year + LAUNCH_HORIZON_YEARS
-    ):
+    launch = proposal.target_launch_year
+    if launch is not None and launch < year:
+        found.append(Text(N_("target_launch_year %(year)s is in the past"), {"year": launch}))
+    if launch is not None and launch > year + LAUNCH_HORIZON_YEARS:
         found.append(
-            f"target_launch_year {proposal.target_launch_year} is more than "
-            f"{LAUNCH_HORIZON_YEARS} years away"
+            Text(
+                N_("target_launch_year %(year)s is more than %(horizon)s years away"),
+                {"year": launch, "horizon": LAUNCH_HORIZON_YEARS},
+            )
         )
     if proposal.modality == Modality.manufacturing and proposal.phase not in (
         None,
         Phase.not_applicable,
     ):
-        found.append("phase must be not_applicable for a manufacturing/supply-chain project")
+        found.append(
+            Text(N_("phase must be not_applicable for a manufacturing/supply-chain project"))
+        )
     if proposal.modality not in _NON_CLINICAL and proposal.phase == Phase.not_applicable:
-        found.append(f"phase is required for a {proposal.modality} programme")
+        found.append(
+            Text(
+                N_("phase is required for a %(modality)s programme"),
+                {"modality": str(proposal.modality)},
+            )
+        )
     if proposal.modality == Modality.diagnostic and proposal.phase in _CLINICAL_PHASES - {
         Phase.filed
     }:
-        found.append("diagnostics do not run phase 1-3 trials; use preclinical, filed or marketed")
+        found.append(
+            Text(N_("diagnostics do not run phase 1-3 trials; use preclinical, filed or marketed"))
+        )
     return found
 
 
-def problems(*, session: Session, proposals: Sequence[Proposal]) -> dict[UUID, list[str]]:
+def problems(*, session: Session, proposals: Sequence[Proposal]) -> dict[UUID, list[Text]]:
     """Every reason the applicant must fix before each proposal can go on (empty if none).
 
     A few queries for the whole batch: which proposals have a file, and the live proposals of
@@ -122,18 +147,23 @@ def problems(*, session: Session, proposals: Sequence[Proposal]) -> dict[UUID, l
     for other in live:
         siblings.setdefault(other.organisation_id, []).append((other, _shingles(_text(other))))
     year = utcnow().year
-    found: dict[UUID, list[str]] = {}
+    found: dict[UUID, list[Text]] = {}
     for proposal in proposals:
         reasons = found[proposal.id] = _field_problems(proposal, year)
         if proposal.id not in with_file:
-            reasons.append("at least one attachment (e.g. the business plan) is required")
+            reasons.append(Text(N_("at least one attachment (e.g. the business plan) is required")))
         own = _shingles(_text(proposal))
         for other, shingles in siblings.get(proposal.organisation_id, []):
             score = _similarity(own, shingles) if other.id != proposal.id else 0.0
             if score >= DUPLICATE_SIMILARITY:
                 reasons.append(
-                    f"near-duplicate of your proposal {other.id} ({other.title!r}, "
-                    f"{score:.0%} similar): withdraw one or make the difference clear"
+                    Text(
+                        N_(
+                            "near-duplicate of your proposal %(id)s (%(title)r, %(score)s "
+                            "similar): withdraw one or make the difference clear"
+                        ),
+                        {"id": other.id, "title": other.title, "score": f"{score:.0%}"},
+                    )
                 )
     return found
 
@@ -158,12 +188,14 @@ def screen(*, session: Session, jobs: Sequence[StageJob]) -> None:
     for proposal in proposals:
         reasons = found[proposal.id]
         if reasons:
+            # The history and webhooks keep the English words; e-mails are in each reader's.
+            english = [reason.render(DEFAULT) for reason in reasons]
             moves.append(
                 Move(
                     proposal,
                     Event.return_to_applicant,
                     Actor.system,
-                    reason="; ".join(reasons),
+                    reason="; ".join(english),
                 )
             )
             notices.append(
@@ -171,11 +203,13 @@ def screen(*, session: Session, jobs: Sequence[StageJob]) -> None:
                     event="proposal.returned",
                     proposal=proposal,
                     recipients=applicants[proposal.organisation_id],
-                    subject=f"Please revise: {proposal.title}",
-                    body="Screening found problems to fix before review:\n- "
-                    + "\n- ".join(reasons),
+                    subject=Text(N_("Please revise: %(title)s"), {"title": proposal.title}),
+                    body=[
+                        Text(N_("Screening found problems to fix before review:")),
+                        reasons,
+                    ],
                     occurrence=str(proposal.version),
-                    payload={"reasons": reasons},
+                    payload={"reasons": english},
                 )
             )
             continue

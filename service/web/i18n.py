@@ -1,47 +1,19 @@
-"""Languages of the pages: Babel catalogues, the locale of a request, formats by locale.
+"""Languages of the pages: the locale of a request and formats by locale.
 
-The catalogues are compiled from their .po files in memory at first use, so a fresh clone
-needs no separate compile step and a .mo file can never be older than its .po.
+The catalogues themselves are service.i18n's, shared with e-mails and letters.
 """
 
 import datetime as dt
-import functools
-import io
-from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, format_percent
-from babel.support import NullTranslations, Translations
 from starlette.requests import Request
 
-LOCALE_DIR = Path(__file__).parent / "locale"
-DOMAIN = "messages"
-# The page languages, in the order the switcher shows them; the first is the fallback.
-LANGUAGES: dict[str, str] = {"en": "English", "zh_Hans": "简体中文", "ru": "Русский"}
-DEFAULT = "en"
+from service.i18n import DEFAULT, LANGUAGES, LOCALE_DIR, N_, translations
+
+__all__ = ["DEFAULT", "LANGUAGES", "LOCALE_DIR", "N_", "translations"]
 LANGUAGE_COOKIE = "lang"
-
-
-def N_(message: str) -> str:
-    """Marks a string for extraction where it is defined; it is translated where it is shown."""
-    return message
-
-
-@functools.cache
-def translations(language: str) -> NullTranslations:
-    """The compiled catalogue of `language` (English needs none: its messages are the keys)."""
-    po = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
-    if language == DEFAULT or not po.exists():
-        return NullTranslations()
-    with po.open("rb") as handle:
-        catalog = read_po(handle, locale=language)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return Translations(fp=buffer, domain=DOMAIN)
 
 
 def _known(tag: str) -> str | None:

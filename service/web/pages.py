@@ -37,6 +37,7 @@ from service.errors import (
     PayloadTooLarge,
     UnsupportedMediaType,
 )
+from service.i18n import Text
 from service.pagination import page_size
 from service.proposals import attachments, service
 from service.proposals.models import Proposal, ProposalCreate, ProposalUpdate
@@ -286,7 +287,7 @@ def _proposal_context(session: Session, user: User, proposal_id: UUID) -> dict[s
     editable = user.role == Role.applicant and has_tag(proposal.state, Tag.applicant_action)
     files = attachments.list_for(session=session, user=user, proposal_id=proposal_id)
     missing: list[str] = []
-    problems: list[str] = []
+    problems: list[Text] = []
     if editable:
         missing = list(proposal.missing_for_submit())
         problems = screening_problems(session=session, proposals=[proposal])[proposal.id]

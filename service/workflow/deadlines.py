@@ -21,6 +21,7 @@ from service.committees.models import Committee, MemberRole
 from service.committees.service import members
 from service.config import get_settings
 from service.db import utcnow
+from service.i18n import N_, Text
 from service.jobs import Job, queue_names
 from service.notifications.models import DeliveryStatus, Notification
 from service.notifications.service import Notice, notify_all, queue_deliveries
@@ -152,9 +153,11 @@ def remind_reviewers(session: Session, now: datetime) -> int:
                 event="review.reminder",
                 proposal=reviewed,
                 recipients=[reviewer],
-                subject=f"Review due soon: {reviewed.title}",
-                body=f"Your review of '{reviewed.title}' is due by "
-                f"{assignment.due_at:%Y-%m-%d %H:%M} UTC.",
+                subject=Text(N_("Review due soon: %(title)s"), {"title": reviewed.title}),
+                body=Text(
+                    N_("Your review of '%(title)s' is due by %(due)s UTC."),
+                    {"title": reviewed.title, "due": f"{assignment.due_at:%Y-%m-%d %H:%M}"},
+                ),
                 occurrence=f"{assignment.proposal_version}:{assignment.id}",
             )
         )
@@ -205,9 +208,11 @@ def escalate_deliberations(session: Session, now: datetime) -> int:
                 recipients=policy.chairs_free_of_conflict(
                     session=session, proposal=proposal, chairs=chairs[proposal.committee_id]
                 ),
-                subject=f"Decision overdue: {proposal.title}",
-                body=f"'{proposal.title}' has waited for a decision since "
-                f"{proposal.state_entered_at:%Y-%m-%d}.",
+                subject=Text(N_("Decision overdue: %(title)s"), {"title": proposal.title}),
+                body=Text(
+                    N_("'%(title)s' has waited for a decision since %(since)s."),
+                    {"title": proposal.title, "since": f"{proposal.state_entered_at:%Y-%m-%d}"},
+                ),
                 occurrence=str(proposal.version),
             )
         )

@@ -95,13 +95,18 @@ def test_screening_refuses_implausibly_large_figures_and_far_launches(
         organisation_id=uuid.uuid4(),
         created_by=uuid.uuid4(),
     )
-    reasons = " | ".join(problems(session=session, proposals=[proposal])[proposal.id])
+    reasons = " | ".join(
+        reason.render("en")
+        for reason in problems(session=session, proposals=[proposal])[proposal.id]
+    )
     assert "budget_requested 9,200,000,000,000,000,000 USD is above" in reasons
     assert "expected_peak_sales 900,000,000,000 USD a year is above" in reasons
     assert "target_launch_year 2100 is more than 25 years away" in reasons
     plausible = Proposal(**COMPLETE_PROPOSAL, organisation_id=uuid.uuid4(), created_by=uuid.uuid4())
     found = problems(session=session, proposals=[plausible])[plausible.id]
-    assert found == ["at least one attachment (e.g. the business plan) is required"]
+    assert [reason.render("en") for reason in found] == [
+        "at least one attachment (e.g. the business plan) is required"
+    ]
 
 
 def test_a_multipart_label_does_not_lift_the_ceiling(
