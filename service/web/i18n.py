@@ -111,3 +111,18 @@ class Formats:
         return format_currency(
             value, currency, format=pattern, locale=self.locale, currency_digits=False
         )
+
+
+# Where a country's people most often read Russian or Chinese among the page languages.
+_COUNTRY_LANGUAGE = {
+    "CN": "zh_Hans",
+    **dict.fromkeys(("RU", "KZ", "KG", "TJ", "UZ", "BY"), "ru"),
+}
+
+
+def reader_language(chosen: str | None, country: str | None) -> str:
+    """The language to write to someone who is not reading the page now (an applicant's
+    letter): its own choice (User.language) if set, else its organisation's country's."""
+    if chosen in LANGUAGES:
+        return chosen
+    return _COUNTRY_LANGUAGE.get((country or "").upper(), DEFAULT)
