@@ -59,6 +59,8 @@ router = APIRouter(route_class=PageRoute, dependencies=[Depends(sessions.check_c
 BOARD_STATES = [
     s for s in State if not has_tag(s, Tag.terminal) and s not in (State.draft, State.withdrawn)
 ]
+# The board's words for a stage where the applicant's own words would mislead the chair.
+_STAGE_WORDS = {State.applicant_response: N_("Waiting for the applicant's answer")}
 # Proposals listed per stage on the board; the count says how many more there are.
 BOARD_ROWS = 200
 _BAND_RANK = {"strong": 3, "moderate": 2, "weak": 1, "expert_judgement_required": 0}
@@ -231,6 +233,11 @@ def board_page(
         "bands": list(_BAND_RANK),
         "age": lambda value: _age(request, value),
         "workspace": _workspace,
+        "stage": lambda state: (
+            gettext(_language(request), _STAGE_WORDS[state])
+            if state in _STAGE_WORDS
+            else label(_language(request), state)
+        ),
     }
     return render(request, "chair/board.html", context, user=user)
 

@@ -109,7 +109,9 @@ def test_chair_assigns_ranks_writes_the_meta_review_and_decides_a_batch(
 
     # A second proposal goes through by itself; both are reviewed, one with disagreement.
     other = submitted_proposal(api_of, committee["applicant"], title="Bispecific antibody")
-    wait_for(lambda: state_of(api_of, chair, other) == "in_review", SECONDS, "in_review")
+    wait_for(
+        lambda: state_of(api_of, committee["applicant"], other) == "in_review", SECONDS, "in_review"
+    )
     _reviews_in(api_of, committee, waiting, [5, 2])
     _reviews_in(api_of, committee, other, [4, 4])
     for proposal_id in (waiting, other):
