@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from service.assignment.models import AssignmentStatus
 from service.reviews.models import Outcome, Recommendation
@@ -104,18 +104,21 @@ class AssignmentDetail(BaseModel):
     review: "ReviewPublic | None" = Field(description="the saved draft, or the submitted review")
 
 
+def _rationale_given(value: str) -> str:
+    if not value.strip():
+        raise ValueError("a rationale is required")
+    return value.strip()
+
+
+# Why the committee decided: for the committee only, never blank.
+Rationale = Annotated[str, Field(min_length=1, max_length=20000), AfterValidator(_rationale_given)]
+
+
 class DecisionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     outcome: Outcome
-    rationale: str = Field(min_length=1, max_length=20000)
+    rationale: Rationale
     message_to_applicant: str = Field(default="", max_length=20000)
-
-    @field_validator("rationale")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("a rationale is required")
-        return value.strip()
 
 
 class BatchDecisionItem(BaseModel):
@@ -131,15 +134,8 @@ class BatchDecisionRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     outcome: Outcome
-    rationale: str = Field(min_length=1, max_length=20000)
+    rationale: Rationale
     items: list[BatchDecisionItem] = Field(min_length=1, max_length=100)
-
-    @field_validator("rationale")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("a rationale is required")
-        return value.strip()
 
     @field_validator("items")
     @classmethod
