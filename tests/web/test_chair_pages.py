@@ -123,6 +123,9 @@ def test_the_ranking_sorts_on_the_server_and_flags_disagreement(
     assert ">4</strong>" in table
     assert "The reviewers disagree" in table
     assert "Innovative technology" in table
+    by_criterion = web.get("/board/ranking?sort=c.innovative_technology&order=asc").text
+    assert '<option value="c.innovative_technology" selected>' in by_criterion
+    assert '<option value="asc" selected>' in by_criterion
     # An unknown sort key falls back to the overall score rather than failing.
     assert web.get("/board/ranking?sort=nonsense").status_code == 200
 
