@@ -65,6 +65,9 @@ SIGNALS = {
     **{r: F for r in ("unassigned", "invited", "accepted", "declined")},
 }
 
+# A reviewer the committee does not have (the chair's replacement is refused with 422).
+UNKNOWN = "00000000-0000-4000-8000-000000000001"
+
 P = "/proposals/{proposal_id}"
 A = "/assignments/{assignment_id}"
 
@@ -104,11 +107,14 @@ TABLE: list[tuple[str, str, dict[str, Any] | None, dict[str, Any]]] = [
     ("POST", P + "/assignments", {"json": {"reviewer_ids": []}}, MANAGE),
     ("POST", P + "/discussion", {"json": {"body": "Strong data."}}, DISCUSS),
     ("PUT", P + "/meta-review", {"json": {"body": "The committee finds..."}}, MANAGE),
+    ("POST", P + "/decision/preview", {"json": {"outcome": "approved"}}, MANAGE),
     ("POST", P + "/response", {"json": {"body": "We will clarify."}}, EDIT),
     ("POST", A + "/reconsider", {"json": {"reason": "Please look again."}}, MANAGE),
     ("DELETE", "/webhooks/{webhook_id}", None, WEBHOOK),
     ("POST", P + "/withdraw", {"json": {"reason": "no longer"}}, EDIT),
     ("POST", A + "/decline", {"json": {"reason": "too busy"}}, OWN_ASSIGNMENT),
+    # An unknown reviewer: the chair gets 422 after the access check, and nothing changes.
+    ("POST", A + "/replace", {"json": {"reviewer_id": UNKNOWN}}, MANAGE),
     (
         "POST",
         P + "/decision",

@@ -47,6 +47,24 @@ def assign_reviewers(
     return [AssignmentPublic.model_validate(a) for a in created]
 
 
+class Replacement(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reviewer_id: UUID
+
+
+@router.post("/assignments/{assignment_id}/replace", response_model=AssignmentPublic)
+def replace_reviewer(
+    session: SessionDep, user: CurrentUser, assignment_id: UUID, data: Replacement
+) -> AssignmentPublic:
+    """The chair gives an open assignment to another reviewer; 409 names a conflict or a full
+    reviewer, and then nothing changes. Answers the new assignment."""
+    created = service.replace_reviewer(
+        session=session, user=user, assignment_id=assignment_id, reviewer_id=data.reviewer_id
+    )
+    session.commit()
+    return AssignmentPublic.model_validate(created)
+
+
 @router.get("/proposals/{proposal_id}/assignments", response_model=list[AssignmentForChair])
 def proposal_assignments(
     session: SessionDep, user: CurrentUser, proposal_id: UUID

@@ -44,9 +44,9 @@ from service.committees.models import Committee, MemberRole
 from service.committees.service import members
 from service.config import get_settings
 from service.db import skip_locked, utcnow
-from service.errors import Conflict, InvalidInput
+from service.errors import Conflict, InvalidInput, NotFound
 from service.i18n import N_, Text
-from service.notifications.service import Notice, notify_all
+from service.notifications.service import Notice, notify, notify_all
 from service.organisations.models import Organisation
 from service.pagination import keyset, split_page
 from service.proposals.models import Proposal
@@ -627,6 +627,60 @@ def assign_by_hand(
         a.id: a for a in session.exec(select(Assignment).where(col(Assignment.id).in_(created)))
     }
     return [stored[i] for i in created]
+
+
+def replace_reviewer(
+    *, session: Session, user: User, assignment_id: UUID, reviewer_id: UUID
+) -> Assignment:
+    """The chair gives an open slot (invited or accepted) to a reviewer of its choosing.
+
+    The old assignment becomes `replaced` and its reviewer is told; the new reviewer is checked
+    like any reviewer assigned by hand (a conflict or a full reviewer answers 409 naming it),
+    and if it is refused nothing changes.
+    """
+    assignment = session.exec(
+        select(Assignment)
+        .where(Assignment.id == assignment_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+    if assignment is None:
+        raise NotFound(f"assignment {assignment_id} not found")
+    proposal, _ = _chaired(session, user, assignment.proposal_id)
+    if assignment.status not in OPEN_STATUSES or assignment.proposal_version != proposal.version:
+        raise Conflict(
+            "only an open assignment (invited or accepted) of the current version can be "
+            f"replaced; this one is {assignment.status} on version {assignment.proposal_version}",
+            status=assignment.status,
+        )
+    if reviewer_id == assignment.reviewer_id:
+        raise InvalidInput(
+            "reviewer_id: this reviewer already holds the assignment", field="reviewer_id"
+        )
+    assignment.status = AssignmentStatus.replaced
+    session.add(assignment)
+    session.flush()
+    created = assign_by_hand(
+        session=session, user=user, proposal_id=proposal.id, reviewer_ids=[reviewer_id]
+    )
+    replaced = session.get(User, assignment.reviewer_id)
+    assert replaced is not None, "a reviewer is never deleted"
+    notify(
+        session=session,
+        event="assignment.replaced",
+        proposal=proposal,
+        recipients=[replaced],
+        subject=Text(N_("Review no longer needed: %(title)s"), {"title": proposal.title}),
+        body=Text(
+            N_(
+                "The chair has given your review of '%(title)s' to another reviewer. Nothing "
+                "more is expected of you for it."
+            ),
+            {"title": proposal.title},
+        ),
+        occurrence=str(assignment.id),
+    )
+    return created[0]
 
 
 def reviewer_summaries(*, session: Session, ids: Iterable[UUID]) -> dict[UUID, ReviewerSummary]:

@@ -12,11 +12,14 @@ from service.reviews import discussion, quality, response, service
 from service.reviews.schemas import (
     AssignmentDetail,
     AssignmentPage,
+    BatchDecisionRequest,
+    BatchDecisionResults,
     DecisionForApplicant,
     DecisionForCommittee,
     DecisionRequest,
     DeclineRequest,
     DiscussionCommentPublic,
+    LetterPreviewRequest,
     MetaReviewPublic,
     ProposalReviews,
     RatingRequest,
@@ -134,6 +137,38 @@ def decide_proposal(
     )
     session.commit()
     return decided
+
+
+@router.post("/decisions", response_model=BatchDecisionResults)
+def decide_proposals(
+    session: SessionDep, user: CurrentUser, data: BatchDecisionRequest
+) -> BatchDecisionResults:
+    """Decide a set of proposals with the same outcome, each with its own letter: each one
+    decided or refused on its own (its `status`, `error` and `detail` say why), in order."""
+    results = service.decide_batch(
+        session=session,
+        user=user,
+        outcome=data.outcome,
+        rationale=data.rationale,
+        letters=[(item.proposal_id, item.message_to_applicant) for item in data.items],
+    )
+    session.commit()
+    return BatchDecisionResults(results=results)
+
+
+@router.post("/proposals/{proposal_id}/decision/preview", response_model=DecisionForApplicant)
+def preview_letter(
+    session: SessionDep, user: CurrentUser, proposal_id: UUID, data: LetterPreviewRequest
+) -> DecisionForApplicant:
+    """The letter as the applicant would receive it with this outcome and message; nothing is
+    stored (the proposal's chair, free of conflicts)."""
+    return service.letter_preview(
+        session=session,
+        user=user,
+        proposal_id=proposal_id,
+        outcome=data.outcome,
+        message=data.message_to_applicant,
+    )
 
 
 @router.get(

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from service.assignment.models import AssignmentStatus
 from service.reviews.models import Outcome, Recommendation
@@ -104,18 +104,51 @@ class AssignmentDetail(BaseModel):
     review: "ReviewPublic | None" = Field(description="the saved draft, or the submitted review")
 
 
+def _rationale_given(value: str) -> str:
+    if not value.strip():
+        raise ValueError("a rationale is required")
+    return value.strip()
+
+
+# Why the committee decided: for the committee only, never blank.
+Rationale = Annotated[str, Field(min_length=1, max_length=20000), AfterValidator(_rationale_given)]
+
+
 class DecisionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     outcome: Outcome
-    rationale: str = Field(min_length=1, max_length=20000)
+    rationale: Rationale
     message_to_applicant: str = Field(default="", max_length=20000)
 
-    @field_validator("rationale")
+
+class BatchDecisionItem(BaseModel):
+    """One proposal of a batch decision, with its own letter."""
+
+    model_config = ConfigDict(extra="forbid")
+    proposal_id: UUID
+    message_to_applicant: str = Field(default="", max_length=20000)
+
+
+class BatchDecisionRequest(BaseModel):
+    """The same outcome and rationale for a set of proposals, each with its own letter."""
+
+    model_config = ConfigDict(extra="forbid")
+    outcome: Outcome
+    rationale: Rationale
+    items: list[BatchDecisionItem] = Field(min_length=1, max_length=100)
+
+    @field_validator("items")
     @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("a rationale is required")
-        return value.strip()
+    def _each_once(cls, value: list[BatchDecisionItem]) -> list[BatchDecisionItem]:
+        if len({item.proposal_id for item in value}) != len(value):
+            raise ValueError("a proposal is listed twice")
+        return value
+
+
+class LetterPreviewRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    outcome: Outcome
+    message_to_applicant: str = Field(default="", max_length=20000)
 
 
 class DecisionForApplicant(BaseModel):
@@ -214,3 +247,18 @@ class ReviewerQuality(BaseModel):
     declines: int
     rated_helpful: int
     rated_not_helpful: int
+
+
+class BatchDecisionResult(BaseModel):
+    """What became of one proposal of a batch: decided, or refused with the reason."""
+
+    proposal_id: UUID
+    decided: bool
+    decision: DecisionForCommittee | None = None
+    status: int | None = Field(default=None, description="the refusal's HTTP status")
+    error: str | None = Field(default=None, description="the refusal's error name")
+    detail: str | None = None
+
+
+class BatchDecisionResults(BaseModel):
+    results: list[BatchDecisionResult]

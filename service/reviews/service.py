@@ -6,6 +6,7 @@ transaction. Every function taking a client-supplied id checks the caller agains
 who may not know it exists gets NotFound, who may see it but not act gets Forbidden.
 """
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from uuid import UUID
 
@@ -25,7 +26,7 @@ from service.committees.models import Committee, MemberRole
 from service.committees.service import members
 from service.config import get_settings
 from service.db import utcnow
-from service.errors import Conflict, InvalidInput, NotFound
+from service.errors import Conflict, DomainError, InvalidInput, NotFound
 from service.i18n import N_, Text
 from service.jobs import Job
 from service.notifications.service import notify
@@ -37,6 +38,7 @@ from service.reviews.models import Decision, MetaReview, Outcome, Review, Review
 from service.reviews.schemas import (
     AssignmentDetail,
     AssignmentItem,
+    BatchDecisionResult,
     DecisionForApplicant,
     DecisionForCommittee,
     ProposalReviews,
@@ -633,6 +635,75 @@ def decide(
     )
     session.flush()
     return view
+
+
+def decide_batch(
+    *,
+    session: Session,
+    user: User,
+    outcome: Outcome,
+    rationale: str,
+    letters: Sequence[tuple[UUID, str]],
+) -> list[BatchDecisionResult]:
+    """Decide each proposal in turn with the same outcome and rationale, each with its own
+    letter (`letters`: proposal id and message to its applicant).
+
+    Each proposal is all or nothing in a savepoint of its own: one refused (not the caller's to
+    decide, not in deliberation) is rolled back alone, with its reason in its result, and the
+    others stand. The caller's transaction is never ended here; it commits what was decided.
+    """
+    results = []
+    for proposal_id, message in letters:
+        savepoint = session.begin_nested()
+        try:
+            decided = decide(
+                session=session,
+                user=user,
+                proposal_id=proposal_id,
+                outcome=outcome,
+                rationale=rationale,
+                message_to_applicant=message,
+            )
+        except DomainError as refused:
+            savepoint.rollback()
+            results.append(
+                BatchDecisionResult(
+                    proposal_id=proposal_id,
+                    decided=False,
+                    status=refused.status_code,
+                    error=type(refused).__name__,
+                    detail=refused.detail,
+                )
+            )
+            continue
+        savepoint.commit()
+        results.append(BatchDecisionResult(proposal_id=proposal_id, decided=True, decision=decided))
+    return results
+
+
+def letter_preview(
+    *, session: Session, user: User, proposal_id: UUID, outcome: Outcome, message: str
+) -> DecisionForApplicant:
+    """The letter the applicant would receive if the chair decided now: nothing is stored.
+
+    Only who may decide the proposal previews it; the round's meta-review and the reviewers'
+    comments for the applicant are those that would go out with it.
+    """
+    proposal = policy.access(
+        session=session, user=user, proposal_id=proposal_id, action=policy.Action.decide
+    ).proposal
+    meta = meta_review_of(session=session, proposal_id=proposal.id, version=proposal.version)
+    return DecisionForApplicant(
+        proposal_id=proposal.id,
+        proposal_version=proposal.version,
+        outcome=outcome,
+        message_to_applicant=message,
+        decided_at=utcnow(),
+        comments_for_applicant=_comments_for_applicant(
+            session=session, proposal_id=proposal.id, version=proposal.version
+        ),
+        meta_review=meta.body if meta else None,
+    )
 
 
 def decision_for(

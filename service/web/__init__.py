@@ -11,4 +11,7 @@ def install(app: FastAPI) -> None:
     from service.web.pages import router
 
     app.include_router(router)
+    from service.web.chair import router as chair_router
+
+    app.include_router(chair_router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")

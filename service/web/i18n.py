@@ -10,9 +10,9 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal, format_percent
 from starlette.requests import Request
 
-from service.i18n import DEFAULT, LANGUAGES, LOCALE_DIR, N_, translations
+from service.i18n import DEFAULT, LANGUAGES, LOCALE_DIR, N_, reader_language, translations
 
-__all__ = ["DEFAULT", "LANGUAGES", "LOCALE_DIR", "N_", "translations"]
+__all__ = ["DEFAULT", "LANGUAGES", "LOCALE_DIR", "N_", "reader_language", "translations"]
 LANGUAGE_COOKIE = "lang"
 
 

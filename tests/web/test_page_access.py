@@ -140,3 +140,61 @@ def test_a_reviewer_without_the_assignment_gets_not_found(
 def test_applicants_have_no_assignments_page(web: Any, committee: dict[str, Any]) -> None:
     _sign_in(web, committee["applicant"])
     assert web.get("/assignments").status_code == 403
+
+
+# The chair's pages (service/web/chair.py): for a committee's chairs; others are refused.
+CHAIR_PAGES = [
+    ("GET", "/board"),
+    ("GET", "/board/ranking"),
+    ("GET", "/board/decisions"),
+    ("POST", "/board/decisions"),
+    ("GET", "/board/proposals/{p}"),
+    ("POST", "/board/proposals/{p}/discussion"),
+    ("POST", "/board/proposals/{p}/meta-review"),
+    ("GET", "/board/proposals/{p}/assignment"),
+    ("POST", "/board/proposals/{p}/assignment"),
+    ("GET", "/board/proposals/{p}/decision"),
+    ("POST", "/board/proposals/{p}/decision"),
+    ("POST", "/board/assignments/{x}/reconsider"),
+    ("POST", "/board/assignments/{x}/replace"),
+]
+
+
+def test_the_chair_table_covers_every_chair_route() -> None:
+    from service.web.chair import router
+
+    short = {"{proposal_id}": "{p}", "{assignment_id}": "{x}"}
+    routes = set()
+    for route in router.routes:
+        path = getattr(route, "path", "")
+        for long, brief in short.items():
+            path = path.replace(long, brief)
+        routes |= {(method, path) for method in getattr(route, "methods", ())}
+    assert routes == set(CHAIR_PAGES)
+
+
+def test_chair_pages_send_signed_out_visitors_to_sign_in(web: Any, target: dict[str, str]) -> None:
+    token = _csrf(web)
+    for method, template in CHAIR_PAGES:
+        response = _call(web, method, template.format(**target), token)
+        assert response.status_code == 303, (method, template)
+        assert response.headers["location"].startswith("/login?next="), (method, template)
+
+
+@pytest.mark.parametrize("who", ["applicant", "rival", "reviewer"])
+def test_chair_pages_refuse_applicants_and_reviewers_and_change_nothing(
+    web: Any, api: Api, committee: dict[str, Any], target: dict[str, str], who: str
+) -> None:
+    email = committee["reviewers"][0] if who == "reviewer" else committee[who]
+    token = _sign_in(web, email)
+    for method, template in CHAIR_PAGES:
+        response = _call(web, method, template.format(**target), token)
+        if "{p}" in template and who == "applicant":
+            expected = 403  # its own proposal: it may know it, not chair it
+        elif "{p}" in template or "{x}" in template:
+            expected = 404
+        else:
+            expected = 403
+        assert response.status_code == expected, (who, method, template, response.status_code)
+    seen = api.as_(committee["applicant"])("GET", f"/proposals/{target['p']}").json()
+    assert (seen["title"], seen["state"]) == ("Bispecific antibody R&D centre", "draft")
