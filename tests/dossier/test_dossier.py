@@ -96,7 +96,7 @@ def test_committee_copy_names_the_reviewers_and_holds_the_confidential_parts(
     for part in (*CONFIDENTIAL, *FOR_APPLICANT, DISCUSSED, RATIONALE, META, MESSAGE, CHAIR):
         assert part in text, part
     # The analysis with its pictures: the PTRS path from Phase II (the draft's phase).
-    for heading in ("Prospect analysis", "Probability of reaching each phase", "Approval"):
+    for heading in ("Prospect analysis", "The analysis in pictures", "Probability of reaching it"):
         assert heading in text, heading
     assert "Peak sales" in text  # a driver of the tornado
 
@@ -112,7 +112,7 @@ def test_applicant_copy_has_no_names_no_confidential_parts_and_no_discussion(
         assert hidden not in text, hidden
     # The applicant's summary of the analysis, without the committee's figures and pictures.
     assert "Prospect analysis" in text
-    assert "Probability of reaching each phase" not in text
+    assert "The analysis in pictures" not in text
 
 
 def test_chinese_copy_has_translated_headings_and_chart_labels(
@@ -120,7 +120,15 @@ def test_chinese_copy_has_translated_headings_and_chart_labels(
 ) -> None:
     chair = api.as_(committee["chair"])
     text = _text(chair("GET", f"/proposals/{decided}/dossier.pdf", params={"language": "zh_Hans"}))
-    for heading in ("委员会评审档案", "项目提案", "前景分析", "决定", "到达各阶段的概率", "批准"):
+    for heading in (
+        "委员会评审档案",
+        "申请内容",
+        "前景分析",
+        "决定",
+        "分析图示",
+        "到达概率",
+        "获批",
+    ):
         assert heading in text, heading
     assert "Prospect analysis" not in text
     assert NAMES[0] in text
@@ -134,7 +142,7 @@ def test_russian_copy_follows_the_readers_stored_language(
     session.commit()
     owner = api.as_(committee["applicant"])
     text = _text(owner("GET", f"/proposals/{decided}/dossier.pdf"))
-    for heading in ("Досье для комитета", "Экземпляр заявителя", "Предложение", "Решение"):
+    for heading in ("Досье для комитета", "Экземпляр заявителя", "Заявка", "Решение"):
         assert heading in text, heading
     assert CONFIDENTIAL[0] not in text
 
