@@ -245,6 +245,8 @@ def test_reviewer_accepts_drafts_and_submits(
     tab.look("invitation")
     page.click("main form[action$='/accept'] button")
     page.wait_for_selector("#review-form")
+    # The analysis report's pictures: the PTRS path, the rNPV range and the tornado.
+    assert page.locator("figure.chart svg[role=img]").count() == 3
     tab.look("review-form")
 
     criteria = page.locator("#review-form fieldset.score")
