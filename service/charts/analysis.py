@@ -7,12 +7,13 @@ Method-1 reports have no path, range or tornado: they get no pictures.
 """
 
 import re
+import textwrap
 from dataclasses import dataclass
 from itertools import accumulate
 
 from babel import Locale
 from babel.numbers import format_compact_currency, format_percent
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
@@ -41,6 +42,8 @@ DRIVERS = {
     "operating margin": N_("Operating margin"),
     "trial costs": N_("Trial costs"),
 }
+_STYLE_SHEET = re.compile(r"<style[^>]*>.*?</style>", re.DOTALL)
+_STYLE = re.compile(r'style="([^"]*)"')
 _ID = re.compile(r'\b(id)="([^"]+)"')
 _REFERENCE = re.compile(r'(url\(|href=")#([^)"]+)')
 _SHIFT = re.compile(r"(\d+) years (earlier|later)")
@@ -98,12 +101,24 @@ def analysis_charts(report: object, language: str) -> AnalysisCharts | None:
 
 
 def _scoped(svg: Markup, prefix: str) -> Markup:
-    """The SVG with every id (and every reference to one) prefixed: matplotlib numbers its ids
-    per figure, and several figures share one page."""
-    text = _ID.sub(rf'\1="{prefix}-\2"', str(svg))
+    """The SVG as a page with a strict Content-Security-Policy can show it, beside others.
+
+    The pages forbid inline CSS (`style-src 'self'`), which would leave every shape black: each
+    `style` declaration becomes the SVG presentation attribute of the same name (matplotlib
+    writes only fill, stroke, font and text-anchor properties, all of which have one). And
+    matplotlib numbers its ids per figure: every id, and every reference to one, gets `prefix`.
+    """
+    text = _STYLE_SHEET.sub("", str(svg))
+    text = _STYLE.sub(_attributes, text)
+    text = _ID.sub(rf'\1="{prefix}-\2"', text)
     text = _REFERENCE.sub(rf"\1#{prefix}-\2", text)
-    # Still matplotlib's own SVG, every label escaped by it: only the ids changed.
+    # Still matplotlib's own SVG, every label escaped by it: only attributes were rewritten.
     return Markup(text)
+
+
+def _attributes(found: re.Match[str]) -> str:
+    pairs = (d.split(":", 1) for d in found.group(1).split(";") if ":" in d)
+    return " ".join(f'{k.strip()}="{escape(v.strip())}"' for k, v in pairs)
 
 
 def _plain(axes: Axes) -> None:
@@ -126,6 +141,8 @@ def ptrs_path(probability: SuccessProbability, words: _Words) -> Markup:
     """
     steps = probability.chosen.transitions
     names = [words(STAGES.get(s.stage, s.stage)) for s in steps] + [words(APPROVAL)]
+    # Five bars share 6 inches: a long name ("Подача на регистрацию") goes on two lines.
+    names = [textwrap.fill(name, 12) for name in names]
     reached = [1.0, *accumulate((s.rate for s in steps), lambda a, b: a * b)]
     made = figure(6.0, 3.0)
     axes = made.add_subplot()
@@ -228,7 +245,7 @@ def tornado(valuation: Valuation, words: _Words) -> Markup:
         words(N_("rNPV; the line is the base case, %(value)s")) % {"value": words.money(base)},
         fontsize=9,
     )
-    axes.margins(x=0.25)
+    axes.margins(x=0.35)
     made.legend(loc="outside lower center", ncols=2, fontsize=8, frameon=False)
     _plain(axes)
     return _scoped(to_svg(made, words(N_("What moves the rNPV most"))), "tornado")
