@@ -19,6 +19,7 @@ from service.workflow.moves import StageJob, move
 from service.workflow.table import Actor, Event, GuardContext
 from tests.conftest import Api
 from tests.factories import InReview, reach_deliberation, user_id
+from tests.web.test_page_access import _sign_in, web  # noqa: F401  (a fixture)
 
 # Distinct names, so that a name found in a copy cannot be any other word of it.
 NAMES = ("Ivana Petrovna", "Wei Zhangsun", "Oskar Lindqvist")
@@ -155,3 +156,17 @@ def test_a_reviewer_who_has_not_reviewed_reads_no_reviews(
     assert stranger("GET", f"/proposals/{decided}/dossier.pdf").status_code == 404
     rival = api.as_(committee["rival"])
     assert rival("GET", f"/proposals/{decided}/dossier.pdf").status_code == 404
+
+
+def test_the_proposal_page_links_the_dossier_in_the_pages_language(
+    web: Any,  # noqa: F811  (the pages' client fixture, imported above)
+    committee: dict[str, Any],
+    decided: str,
+) -> None:
+    _sign_in(web, committee["applicant"])
+    page = web.get(f"/proposals/{decided}")
+    assert f'href="/proposals/{decided}/dossier.pdf"' in page.text
+    web.cookies.set("lang", "zh_Hans")
+    text = _text(web.get(f"/proposals/{decided}/dossier.pdf"))
+    assert "申请单位副本" in text and "委员会副本" not in text
+    assert CONFIDENTIAL[1] not in text
