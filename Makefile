@@ -34,8 +34,9 @@ lint: install
 	$(RUN) mypy service workers
 
 # The browser tests drive Debian's Chromium (Playwright's own download cannot work here), with
-# CJK fonts so the Chinese pages render in screenshots.
-BROWSER_PACKAGES := chromium fonts-noto-cjk
+# CJK fonts so the Chinese pages render in screenshots. The dossier's PDF (WeasyPrint) loads
+# pango and HarfBuzz's subsetter at run time, and writes Latin and Cyrillic in DejaVu.
+BROWSER_PACKAGES := chromium fonts-noto-cjk libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 
 browser:
 	@dpkg -s $(BROWSER_PACKAGES) >/dev/null 2>&1 || { \

@@ -15,6 +15,7 @@ from service.body_limit import BodyLimit
 from service.committees.router import router as committees_router
 from service.config import get_settings
 from service.db import get_engine
+from service.dossier.router import router as dossier_router
 from service.errors import install_error_handlers
 from service.exports.router import router as exports_router
 from service.jobs import broker_problem
@@ -57,6 +58,7 @@ def create_app() -> FastAPI:
         reviews_router,
         stats_router,
         exports_router,
+        dossier_router,
         admin_router,
     ):
         api.include_router(router)

@@ -84,6 +84,7 @@ TABLE: list[tuple[str, str, dict[str, Any] | None, dict[str, Any]]] = [
     ("GET", P + "/assignments", None, MANAGE),
     ("GET", P + "/discussion", None, REVIEWS),
     ("GET", P + "/response", None, READ),
+    ("GET", P + "/dossier.pdf", None, READ),
     ("POST", P + "/assignments/preview", None, MANAGE),
     ("GET", "/committees/{committee_id}", None, COMMITTEE),
     ("GET", "/committees/{committee_id}/reviewers", None, SIGNALS),

@@ -25,10 +25,13 @@ from service.assignment.profiles import Preference
 from service.auth import service as auth
 from service.auth.models import PasswordChange, Role, User
 from service.auth.router import client_address
+from service.charts.analysis import analysis_charts
 from service.committees.models import Committee
 from service.config import get_settings
 from service.db import utcnow
 from service.deps import SessionDep
+from service.dossier import pdf as dossier_pdf
+from service.dossier.service import dossier
 from service.errors import (
     DomainError,
     InvalidInput,
@@ -406,6 +409,15 @@ def download(
     )
 
 
+@router.get("/proposals/{proposal_id}/dossier.pdf", include_in_schema=False)
+def dossier_download(
+    request: Request, session: SessionDep, user: PageUser, proposal_id: UUID
+) -> Response:
+    """The reader's copy of the dossier, in the page's language (the API's own function)."""
+    written = dossier(session=session, user=user, proposal_id=proposal_id)
+    return dossier_pdf.download(written, _language(request), utcnow())
+
+
 @router.post("/proposals/{proposal_id}/submit", include_in_schema=False)
 def submit(session: SessionDep, user: PageUser, proposal_id: UUID) -> Response:
     service.submit(session=session, user=user, proposal_id=proposal_id)
@@ -507,11 +519,11 @@ def _assignment_context(
             select(Review).where(Review.assignment_id == item.id, Review.reviewer_id == user.id)
         ).first()
         try:
-            analysis: dict[str, Any] | None = read_analysis(
-                session=session, user=user, proposal_id=proposal.id
-            ).model_dump(mode="json")
+            report = read_analysis(session=session, user=user, proposal_id=proposal.id)
         except NotFound:
-            analysis = None
+            report = None
+        analysis = report.model_dump(mode="json") if report else None
+        charts = analysis_charts(getattr(report, "report", None), _language(request))
         co_reviews = None
         thread = None
         if item.status == AssignmentStatus.submitted:
@@ -530,6 +542,7 @@ def _assignment_context(
             rubric=committee.rubric if committee else [],
             review=review,
             analysis=analysis,
+            charts=charts,
             co_reviews=co_reviews,
             discussion=thread,
             # Only the current round, while it runs, takes new comments.

@@ -46,6 +46,22 @@ def label(language: str, value: StrEnum | str | None) -> str:
     return value
 
 
+def helpers(language: str) -> dict[str, Any]:
+    """What every template reads to write in `language`: formats, labels, country names."""
+    formats = i18n.Formats(language)
+    return {
+        "language": language,
+        "html_lang": language.replace("_", "-"),
+        "fmt": formats,
+        "label": functools.partial(label, language),
+        "field_label": lambda name: gettext(language, FIELDS[name]) if name in FIELDS else name,
+        "criterion_label": lambda key, fallback: (
+            gettext(language, CRITERIA[key]) if key in CRITERIA else fallback
+        ),
+        "country": lambda code: formats.locale.territories.get(code, code),
+    }
+
+
 def render(
     request: Request,
     template: str,
@@ -55,23 +71,14 @@ def render(
     status_code: int = 200,
 ) -> HTMLResponse:
     language = i18n.language_of(request)
-    formats = i18n.Formats(language)
     page = environment(language).get_template(template)
     html = page.render(
         request=request,
         user=user,
-        language=language,
-        html_lang=language.replace("_", "-"),
         languages=i18n.LANGUAGES,
         csrf_field=sessions.CSRF_FIELD,
         csrf_token=sessions.csrf_token(request),
-        fmt=formats,
-        label=functools.partial(label, language),
-        field_label=lambda name: gettext(language, FIELDS[name]) if name in FIELDS else name,
-        criterion_label=lambda key, fallback: (
-            gettext(language, CRITERIA[key]) if key in CRITERIA else fallback
-        ),
-        country=lambda code: formats.locale.territories.get(code, code),
+        **helpers(language),
         **(context or {}),
     )
     response = HTMLResponse(html, status_code=status_code)

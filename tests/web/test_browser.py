@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from service.web.i18n import translations
 from tests.conftest import Api
@@ -245,6 +246,8 @@ def test_reviewer_accepts_drafts_and_submits(
     tab.look("invitation")
     page.click("main form[action$='/accept'] button")
     page.wait_for_selector("#review-form")
+    # The analysis report's pictures: the PTRS path, the rNPV range and the tornado.
+    assert page.locator("figure.chart svg[role=img]").count() == 3
     tab.look("review-form")
 
     criteria = page.locator("#review-form fieldset.score")
@@ -256,7 +259,8 @@ def test_reviewer_accepts_drafts_and_submits(
     # Autosave: htmx posts the draft on change, without a page load.
     with page.expect_response(lambda r: r.url.endswith("/review") and r.status == 200):
         page.locator("#comments_for_applicant").press("Tab")
-    assert tab.words("Draft saved.") in page.locator("#autosave").inner_text()
+    # htmx swaps the note in just after the response arrives: wait for it, do not race it.
+    expect(page.locator("#autosave")).to_contain_text(tab.words("Draft saved."))
 
     page.reload()
     assert page.locator("#comments_for_applicant").input_value() == (

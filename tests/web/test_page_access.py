@@ -24,6 +24,7 @@ PAGES = [
     ("GET", "/proposals/{p}/timeline"),
     ("POST", "/proposals/{p}/attachments"),
     ("GET", "/proposals/{p}/attachments/{a}"),
+    ("GET", "/proposals/{p}/dossier.pdf"),
     ("POST", "/proposals/{p}/attachments/{a}/delete"),
     ("POST", "/proposals/{p}/submit"),
     ("POST", "/proposals/{p}/withdraw"),
