@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID
 
 import xlsxwriter
+from fastapi.responses import StreamingResponse
 from sqlmodel import Session
 
 from service.db import get_engine
@@ -125,6 +126,15 @@ def xlsx_chunks(export: Export) -> Iterator[bytes]:
 
 def chunks(export: Export, fmt: Format) -> Iterator[bytes]:
     return csv_chunks(export) if fmt == Format.csv else xlsx_chunks(export)
+
+
+def download(export: Export, fmt: Format) -> StreamingResponse:
+    """The export as a file download, streamed (the API's route and the exports page)."""
+    return StreamingResponse(
+        chunks(export, fmt),
+        media_type=MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{export.name}.{fmt}"'},
+    )
 
 
 def streamed_pages(

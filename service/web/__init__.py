@@ -9,6 +9,8 @@ from fastapi.staticfiles import StaticFiles
 def install(app: FastAPI) -> None:
     """Serve the pages and their static files from the API's own app."""
     from service.web.pages import router
+    from service.web.reports import router as reports
 
     app.include_router(router)
+    app.include_router(reports)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
