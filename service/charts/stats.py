@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from markupsafe import Markup
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from service.charts import figure, to_svg
 
@@ -27,9 +27,10 @@ def bars(
     horizontal: bool,
     tick: Callable[[float], str] | None = None,
     limit: float | None = None,
+    counts: bool = False,
 ) -> Markup:
     """Grouped bars, one group per category, one bar per series; `tick` writes the value
-    axis's numbers, `limit` fixes its end (1.0 for rates)."""
+    axis's numbers, `limit` fixes its end (1.0 for rates), `counts` keeps its ticks whole."""
     count = len(categories)
     height = max(2.4, 0.45 * count * max(1, len(series)) + 1.2) if horizontal else 3.2
     made = figure(6.4, height)
@@ -55,11 +56,13 @@ def bars(
             axes.set_xlim(0, limit)
     else:
         # Many weeks: label every few so the dates never overlap.
-        step = max(1, count // 8)
+        step = max(1, -(-count // 6))
         axes.set_xticks(positions[::step], list(categories)[::step])
         axes.set_ylabel(value_label)
         if limit is not None:
             axes.set_ylim(0, limit)
+    if counts:
+        value_axis.set_major_locator(MaxNLocator(integer=True))
     if tick is not None:
         value_axis.set_major_formatter(FuncFormatter(lambda value, _: tick(value)))
     axes.set_title(title, loc="left", fontsize=11)

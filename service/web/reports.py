@@ -112,6 +112,7 @@ def _charts(
             value_label=gettext(language, "Proposals"),
             horizontal=False,
             tick=number,
+            counts=True,
         )
     if found.stage_times:
         seconds, unit = _duration_unit(max(s.p90_seconds for s in found.stage_times))
@@ -165,6 +166,7 @@ def _charts(
             value_label=gettext(language, "Proposals"),
             horizontal=True,
             tick=number,
+            counts=True,
         )
     return charts
 
