@@ -26,6 +26,7 @@ from service.workflow.table import State
 
 GOLDEN = Path(__file__).parent / "golden"
 START = datetime(2025, 3, 1, 8, 30, tzinfo=UTC)
+MODALITIES = ("cell_therapy", "bispecific_antibody", "diagnostic")
 
 
 def _id(n: int) -> UUID:
@@ -82,7 +83,7 @@ def world(session: Session) -> dict[str, User]:
     )
     texts = [
         ("CAR-T programme", "Autologous CD19; 封闭式生产", ["CN", "KZ"], ["CAR-T", "lymphoma"]),
-        ('=HYPERLINK("http://evil.example","x")', "+1 for \"quotes\", commas\nand lines", [], []),
+        ('=HYPERLINK("http://evil.example","x")', '+1 for "quotes", commas\nand lines', [], []),
         ("Биспецифическое антитело", "-5 % risk", ["RU"], ["@mention"]),
         ("Diagnostics line", "", ["US", "EU", "CN"], ["dx"]),
         ("Production base", "\ttabbed", [], ["gmp", "supply"]),
@@ -102,7 +103,7 @@ def world(session: Session) -> dict[str, User]:
             state=(State.approved if n % 2 else State.rejected) if decided else State.in_review,
             version=0 if n == 5 else 1 + n % 2,
             therapeutic_area=None if n == 5 else ("oncology", "hematology")[n % 2],
-            modality=None if n == 5 else ("cell_therapy", "bispecific_antibody", "diagnostic")[n % 3],
+            modality=None if n == 5 else MODALITIES[n % 3],
             phase=None if n == 5 else "phase_2",
             budget_requested=None if n == 5 else 45_000_000 + n,
             expected_peak_sales=None if n in (4, 5) else 10**9 + n,

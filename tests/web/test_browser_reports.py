@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 
-from tests.stats.test_stats import history  # noqa: F401  (the fixture)
+from tests.stats import test_stats
 from tests.web.conftest import DESKTOP
 from tests.web.test_browser import LANGUAGES, Browsing, _sign_in
+
+history = test_stats.history  # the fixture: tests/stats' hand-built March 2025
 
 MARCH = "from=2025-03-01&to=2025-03-31"
 
@@ -57,7 +59,8 @@ def test_chair_reads_statistics_and_downloads_the_decisions(
         page.click("#export-decisions a[href$='decisions.csv']")
     download = started.value
     assert download.suggested_filename == "decisions.csv"
-    text = open(download.path(), encoding="utf-8-sig").read()
+    with open(download.path(), encoding="utf-8-sig") as saved:
+        text = saved.read()
     lines = text.strip().splitlines()
     assert lines[0].startswith("decision_id,proposal_id,title")
     assert len(lines) == 1 + 4  # the four decisions of its committee
@@ -86,5 +89,6 @@ def test_admin_reads_every_committees_statistics_and_downloads_the_reviews(
         page.click("#export-reviews a[href*='reviews.xlsx']")
     download = started.value
     assert download.suggested_filename == "reviews.xlsx"
-    assert open(download.path(), "rb").read(2) == b"PK"  # a zip: the workbook
+    with open(download.path(), "rb") as saved:
+        assert saved.read(2) == b"PK"  # a zip: the workbook
     context.close()

@@ -12,8 +12,14 @@ from typing import Any
 import pytest
 
 from tests.conftest import Api
-from tests.stats.test_stats import MARCH, history  # noqa: F401  (the fixture)
-from tests.web.test_page_access import _sign_in, web  # noqa: F401  (the fixture)
+from tests.stats import test_stats
+from tests.stats.test_stats import MARCH
+from tests.web import test_page_access
+from tests.web.test_page_access import _sign_in
+
+# Fixtures of other modules: tests/stats' March 2025 and the pages' own test client.
+history = test_stats.history
+web = test_page_access.web
 
 STATS = "/reports/statistics"
 
