@@ -41,6 +41,18 @@ _NOT_SET = N_("Not set")
 _NO_REPORT = N_("No prospect report")
 
 
+def _committee_of(raw: str, errors: dict[str, str]) -> UUID | None:
+    """The committee filter's id (None: every committee the caller may read); a value that
+    is no id is named in `errors`."""
+    if not raw:
+        return None
+    try:
+        return UUID(raw)
+    except ValueError:
+        errors["committee"] = _COMMITTEE_ERROR
+        return None
+
+
 class _Filters:
     """The period and committee asked for, read from the query; each bad value named."""
 
@@ -49,14 +61,7 @@ class _Filters:
         self.errors: dict[str, str] = {}
         self.period_from = self._day("from", raw_from)
         self.period_to = self._day("to", raw_to)
-        self.committee: UUID | None = None
-        if raw_committee:
-            try:
-                self.committee = UUID(raw_committee)
-            except ValueError:
-                self.errors["committee"] = _COMMITTEE_ERROR
-        if self.period_from and self.period_to and self.period_from > self.period_to:
-            self.errors["to"] = _ORDER_ERROR
+        self.committee = _committee_of(raw_committee, self.errors)
 
     def _day(self, name: str, raw: str) -> date | None:
         if not raw:
@@ -206,9 +211,10 @@ def statistics_page(
             period_from=filters.period_from,
             period_to=filters.period_to,
         )
-    except InvalidInput:
-        # The service's own check of the period (the filters above already name it).
-        context["errors"] = {"to": gettext(language, _ORDER_ERROR)}
+    except InvalidInput as refused:
+        # The service's own check of the period: it ends before it starts.
+        field = str(refused.extra.get("field") or "to")
+        context["errors"] = {field: gettext(language, _ORDER_ERROR)}
         return render(request, "reports/statistics.html", context, user=user, status_code=422)
     names = {str(c.id): c.name for c in committees}
     context.update(
@@ -246,18 +252,10 @@ def _exports(
     }
 
 
-def _export_filters(
-    language: str, committee: str, state: str
-) -> tuple[UUID | None, State | None, dict[str, str]]:
+def _export_filters(committee: str, state: str) -> tuple[UUID | None, State | None, dict[str, str]]:
     errors: dict[str, str] = {}
-    chosen: UUID | None = None
-    if committee:
-        try:
-            chosen = UUID(committee)
-        except ValueError:
-            errors["committee"] = gettext(language, _COMMITTEE_ERROR)
-    shown_state = State(state) if state in State.__members__ else None
-    return chosen, shown_state, errors
+    chosen = _committee_of(committee.strip(), errors)
+    return chosen, State(state) if state in State.__members__ else None, errors
 
 
 @router.get("/reports/exports", include_in_schema=False)
@@ -266,7 +264,8 @@ def exports_page(
 ) -> Response:
     committees = _committees(session, user)  # 403 before anything else
     language = i18n.language_of(request)
-    chosen, shown_state, errors = _export_filters(language, committee.strip(), state)
+    chosen, shown_state, found_errors = _export_filters(committee, state)
+    errors = {k: gettext(language, v) for k, v in found_errors.items()}
     context: dict[str, Any] = {
         "committees": committees,
         "states": list(State),
@@ -293,7 +292,6 @@ def exports_page(
 
 @router.get("/reports/exports/{name}.{fmt}", include_in_schema=False)
 def download_export(
-    request: Request,
     session: SessionDep,
     user: PageUser,
     name: str,
@@ -302,9 +300,7 @@ def download_export(
     state: str = "",
 ) -> Response:
     """The same stream as GET /api/v1/exports/{name}.{fmt}, for the signed-in browser."""
-    chosen, shown_state, errors = _export_filters(
-        i18n.language_of(request), committee.strip(), state
-    )
+    chosen, shown_state, errors = _export_filters(committee, state)
     if errors:
         raise InvalidInput("committee: not a committee id", field="committee")
     if name not in _EXPORT_TITLES:
