@@ -5,7 +5,7 @@
 Starts its own PostgreSQL (from the local binaries), seeds proposals the way bench/lists.py
 does (bulk inserts over 200 organisations), then, at each size, exports every proposal as an
 admin as CSV and as XLSX, each in a fresh subprocess that reads the export's byte stream to the
-end (service.exports: keyset pages of 1,000 rows) and reports its peak resident memory
+end (service.exports: a server-side cursor, 1,000 rows a fetch) and reports its peak resident memory
 (VmHWM; see `_peak_kib`). A subprocess that only imports the service and reads one page gives the
 base memory. The baseline for speed is PostgreSQL's own `COPY (SELECT ...) TO STDOUT` of the
 same columns in the same order, read through psycopg in the same run. Memory must not grow with

@@ -345,6 +345,22 @@ def readable_page(*, session: Session, user: User, proposals: list[Proposal]) ->
     return [a for a in found if a.may(Action.read)]
 
 
+def permitted_ids(
+    *, session: Session, user: User, proposal_ids: list[UUID], action: Action
+) -> set[UUID]:
+    """Of `proposal_ids` (rows of `readable_proposals`), those on which `user` may do `action`.
+
+    For the bulk readers (exports) that select columns, not proposals: only a chair's standing
+    is worked out row by row (see `readable_page`), so only a chair's rows are loaded whole.
+    """
+    if user.role != Role.chair:
+        sure = {Role.admin: Standing.admin, Role.applicant: Standing.owner}
+        return set(proposal_ids) if may(sure.get(user.role, Standing.reviewer), action) else set()
+    loaded = list(session.exec(select(Proposal).where(col(Proposal.id).in_(proposal_ids))))
+    found = readable_page(session=session, user=user, proposals=loaded)
+    return {a.proposal.id for a in found if a.may(action)}
+
+
 def shown_fields(found: Access, public: ProposalPublic) -> ProposalPublic:
     """The proposal as the caller may see it: the applicant's declared rivals only to those
     who act on them (the applicant, the chair, admins), never to reviewers."""

@@ -13,13 +13,13 @@ from itertools import accumulate
 
 from babel import Locale
 from babel.numbers import format_compact_currency, format_percent
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from service.analysis.report import ProspectReport, SuccessProbability, Valuation
 from service.charts import figure, to_svg
-from service.web.i18n import N_, translations
+from service.i18n import N_, translations
 
 ACCENT = "#0b5cad"  # the pages' --accent
 CONTRAST = "#b3261e"  # the pages' --danger: the downside of the tornado
@@ -42,10 +42,6 @@ DRIVERS = {
     "operating margin": N_("Operating margin"),
     "trial costs": N_("Trial costs"),
 }
-_STYLE_SHEET = re.compile(r"<style[^>]*>.*?</style>", re.DOTALL)
-_STYLE = re.compile(r'style="([^"]*)"')
-_ID = re.compile(r'\b(id)="([^"]+)"')
-_REFERENCE = re.compile(r'(url\(|href=")#([^)"]+)')
 _SHIFT = re.compile(r"(\d+) years (earlier|later)")
 _SHIFTS = {"earlier": N_("%(n)s years earlier"), "later": N_("%(n)s years later")}
 
@@ -100,27 +96,6 @@ def analysis_charts(report: object, language: str) -> AnalysisCharts | None:
     return charts
 
 
-def _scoped(svg: Markup, prefix: str) -> Markup:
-    """The SVG as a page with a strict Content-Security-Policy can show it, beside others.
-
-    The pages forbid inline CSS (`style-src 'self'`), which would leave every shape black: each
-    `style` declaration becomes the SVG presentation attribute of the same name (matplotlib
-    writes only fill, stroke, font and text-anchor properties, all of which have one). And
-    matplotlib numbers its ids per figure: every id, and every reference to one, gets `prefix`.
-    """
-    text = _STYLE_SHEET.sub("", str(svg))
-    text = _STYLE.sub(_attributes, text)
-    text = _ID.sub(rf'\1="{prefix}-\2"', text)
-    text = _REFERENCE.sub(rf"\1#{prefix}-\2", text)
-    # Still matplotlib's own SVG, every label escaped by it: only attributes were rewritten.
-    return Markup(text)
-
-
-def _attributes(found: re.Match[str]) -> str:
-    pairs = (d.split(":", 1) for d in found.group(1).split(";") if ":" in d)
-    return " ".join(f'{k.strip()}="{escape(v.strip())}"' for k, v in pairs)
-
-
 def _plain(axes: Axes) -> None:
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
@@ -166,7 +141,7 @@ def ptrs_path(probability: SuccessProbability, words: _Words) -> Markup:
     axes.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     axes.set_ylabel(words(N_("Probability of reaching it")), fontsize=9)
     _plain(axes)
-    return _scoped(to_svg(made, words(N_("Probability of reaching each phase"))), "ptrs")
+    return to_svg(made, words(N_("Probability of reaching each phase")), "ptrs")
 
 
 def rnpv_range(valuation: Valuation, words: _Words) -> Markup:
@@ -204,7 +179,7 @@ def rnpv_range(valuation: Valuation, words: _Words) -> Markup:
     _money_axis(axes, words)
     axes.margins(x=0.2)
     _plain(axes)
-    return _scoped(to_svg(made, words(N_("Risk-adjusted net present value: the range"))), "rnpv")
+    return to_svg(made, words(N_("Risk-adjusted net present value: the range")), "rnpv")
 
 
 def tornado(valuation: Valuation, words: _Words) -> Markup:
@@ -248,4 +223,4 @@ def tornado(valuation: Valuation, words: _Words) -> Markup:
     axes.margins(x=0.35)
     made.legend(loc="outside lower center", ncols=2, fontsize=8, frameon=False)
     _plain(axes)
-    return _scoped(to_svg(made, words(N_("What moves the rNPV most"))), "tornado")
+    return to_svg(made, words(N_("What moves the rNPV most")), "tornado")

@@ -8,18 +8,10 @@ from fastapi.responses import StreamingResponse
 
 from service.deps import CurrentUser, SessionDep
 from service.exports import service
-from service.exports.tables import MEDIA_TYPES, Export, Format, chunks
+from service.exports.tables import MEDIA_TYPES, Format, download
 from service.workflow.table import State
 
 router = APIRouter(tags=["exports"])
-
-
-def _streamed(export: Export, fmt: Format) -> StreamingResponse:
-    return StreamingResponse(
-        chunks(export, fmt),
-        media_type=MEDIA_TYPES[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{export.name}.{fmt}"'},
-    )
 
 
 def _proposals(fmt: Format) -> Callable[..., StreamingResponse]:
@@ -27,7 +19,7 @@ def _proposals(fmt: Format) -> Callable[..., StreamingResponse]:
         user: CurrentUser, state: State | None = None, committee: UUID | None = None
     ) -> StreamingResponse:
         """The proposals the caller may read, with the proposals list's filters."""
-        return _streamed(
+        return download(
             service.proposals_export(user=user, state=state, committee_id=committee), fmt
         )
 
@@ -39,7 +31,7 @@ def _reviews(fmt: Format) -> Callable[..., StreamingResponse]:
         session: SessionDep, user: CurrentUser, committee: UUID
     ) -> StreamingResponse:
         """The committee's submitted reviews, a column per rubric criterion (admins, chairs)."""
-        return _streamed(
+        return download(
             service.reviews_export(session=session, user=user, committee_id=committee), fmt
         )
 
@@ -51,7 +43,7 @@ def _decisions(fmt: Format) -> Callable[..., StreamingResponse]:
         session: SessionDep, user: CurrentUser, committee: UUID | None = None
     ) -> StreamingResponse:
         """The decisions of the committees the caller chairs (admins: all, or `committee`)."""
-        return _streamed(
+        return download(
             service.decisions_export(session=session, user=user, committee_id=committee), fmt
         )
 

@@ -1,20 +1,19 @@
 """What each export holds and who may have it: the proposals as the proposals list shows
 them, the reviews and decisions for admins and the committee's chairs."""
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Callable, Iterator
 from typing import Any
 from uuid import UUID
 
-from sqlmodel import Session, col, select
+from sqlalchemy import func, select
+from sqlmodel import Session, col
 
 from service import policy
 from service.auth.models import User
 from service.committees.models import Committee
 from service.errors import NotFound
-from service.exports.tables import EXPORT_PAGE_ROWS, Export, Row, keyed_pages
-from service.pagination import keyset, split_page
-from service.proposals.models import Proposal, ProposalPublic
+from service.exports.tables import EXPORT_PAGE_ROWS, Export, Row, streamed_pages
+from service.proposals.models import Proposal
 from service.reviews.models import Decision, Review
 from service.workflow.table import State
 
@@ -39,52 +38,61 @@ PROPOSAL_COLUMNS = [
 ]
 
 
-def _page(session: Session, query: Any, key: Any, cursor: str | None) -> tuple[list[Any], Any]:
-    """One keyset page of `query` in the order `key` (its last two columns: a time and an id)."""
-    rows = session.exec(keyset(query, key, cursor, [datetime, UUID], EXPORT_PAGE_ROWS)).all()
-    return split_page(rows, EXPORT_PAGE_ROWS, lambda r: _key_of(r))
+def _counted(query: Any) -> Callable[[Session], int]:
+    """The number of rows `query` selects, for the page to say before the download."""
+    return lambda session: int(
+        session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    )
 
 
-def _key_of(row: Any) -> tuple[datetime, UUID]:
-    first = row[0] if isinstance(row, Sequence) else row
-    return first.created_at, first.id
+def _pages(
+    query: Any, rows_of: Callable[[Session, list[Any]], list[Row]]
+) -> Callable[[Session], Iterator[list[Row]]]:
+    def pages(session: Session) -> Iterator[list[Row]]:
+        # The page size is read when the export runs (tests make pages of one row).
+        return streamed_pages(query, rows_of, EXPORT_PAGE_ROWS)(session)
 
-
-def _visible(
-    session: Session, user: User, proposals: list[Proposal], action: policy.Action
-) -> set[UUID]:
-    """The page's proposals on which the caller may do `action` (a chair's conflicts left out)."""
-    unique = list({p.id: p for p in proposals}.values())
-    return {
-        a.proposal.id
-        for a in policy.readable_page(session=session, user=user, proposals=unique)
-        if a.may(action)
-    }
+    return pages
 
 
 def proposals_export(*, user: User, state: State | None, committee_id: UUID | None) -> Export:
-    """The proposals the caller may read, newest first, as the proposals list shows them."""
+    """The proposals the caller may read, newest first, as the proposals list shows them.
+
+    The export's columns never include the applicant's declared conflicts, the one field
+    `policy.shown_fields` hides from some readers.
+    """
     query = policy.readable_proposals(user=user)
     if state is not None:
         query = query.where(Proposal.state == state)
     if committee_id is not None:
         query = query.where(Proposal.committee_id == committee_id)
-    key = [(col(Proposal.created_at), False), (col(Proposal.id), False)]
+    columns = query.with_only_columns(*(getattr(Proposal, c) for c in PROPOSAL_COLUMNS)).order_by(
+        col(Proposal.created_at).desc(), col(Proposal.id).desc()
+    )
+    markets, keywords = PROPOSAL_COLUMNS.index("target_markets"), PROPOSAL_COLUMNS.index("keywords")
 
-    def rows_of(session: Session, proposals: list[Proposal]) -> list[Row]:
+    def rows_of(session: Session, records: list[Any]) -> list[Row]:
+        shown = policy.permitted_ids(
+            session=session,
+            user=user,
+            proposal_ids=[r[0] for r in records],
+            action=policy.Action.read,
+        )
         rows: list[Row] = []
-        for found in policy.readable_page(session=session, user=user, proposals=proposals):
-            shown = policy.shown_fields(found, ProposalPublic.model_validate(found.proposal))
-            fields = shown.model_dump()
-            fields["target_markets"] = ";".join(shown.target_markets)
-            fields["keywords"] = ";".join(shown.keywords)
-            rows.append([fields[c] for c in PROPOSAL_COLUMNS])
+        for record in records:
+            if record[0] not in shown:
+                continue
+            row = list(record)
+            row[markets] = ";".join(row[markets] or ())
+            row[keywords] = ";".join(row[keywords] or ())
+            rows.append(row)
         return rows
 
     return Export(
         name="proposals",
         header=PROPOSAL_COLUMNS,
-        pages=keyed_pages(lambda s, c: _page(s, query, key, c), rows_of),
+        pages=_pages(columns, rows_of),
+        count=_counted(query),
     )
 
 
@@ -96,33 +104,40 @@ def reviews_export(*, session: Session, user: User, committee_id: UUID) -> Expor
         raise NotFound(f"no committee {committee_id}")
     criteria = [str(c["key"]) for c in committee.rubric]
     query = (
-        select(Review, Proposal, User)
+        select(
+            col(Review.id),
+            col(Review.proposal_id),
+            col(Proposal.title),
+            col(Review.proposal_version),
+            col(User.id),
+            col(User.full_name),
+            col(Review.recommendation),
+            col(Review.confidence),
+            col(Review.submitted_at),
+            col(Review.scores),
+            col(Review.comments_for_applicant),
+            col(Review.confidential_comments),
+        )
         .join(Proposal, col(Proposal.id) == col(Review.proposal_id))
         .join(User, col(User.id) == col(Review.reviewer_id))
-        .where(Proposal.committee_id == committee_id, col(Review.submitted_at).is_not(None))
+        .where(col(Proposal.committee_id) == committee_id, col(Review.submitted_at).is_not(None))
     )
-    key = [(col(Review.created_at), True), (col(Review.id), True)]
+    ordered = query.order_by(col(Review.created_at), col(Review.id))
 
     def rows_of(session: Session, records: list[Any]) -> list[Row]:
-        shown = _visible(session, user, [p for _, p, _ in records], policy.Action.read_reviews)
-        return [
-            [
-                review.id,
-                proposal.id,
-                proposal.title,
-                review.proposal_version,
-                reviewer.id,
-                reviewer.full_name,
-                review.recommendation,
-                review.confidence,
-                review.submitted_at,
-                *(review.scores.get(c) for c in criteria),
-                review.comments_for_applicant,
-                review.confidential_comments,
-            ]
-            for review, proposal, reviewer in records
-            if proposal.id in shown
-        ]
+        shown = policy.permitted_ids(
+            session=session,
+            user=user,
+            proposal_ids=list({r[1] for r in records}),
+            action=policy.Action.read_reviews,
+        )
+        rows: list[Row] = []
+        for *head, scores, for_applicant, confidential in records:
+            if head[1] in shown:
+                rows.append(
+                    [*head, *(scores.get(c) for c in criteria), for_applicant, confidential]
+                )
+        return rows
 
     return Export(
         name="reviews",
@@ -140,7 +155,8 @@ def reviews_export(*, session: Session, user: User, committee_id: UUID) -> Expor
             "comments_for_applicant",
             "confidential_comments",
         ],
-        pages=keyed_pages(lambda s, c: _page(s, query, key, c), rows_of),
+        pages=_pages(ordered, rows_of),
+        count=_counted(query),
     )
 
 
@@ -148,36 +164,35 @@ def decisions_export(*, session: Session, user: User, committee_id: UUID | None)
     """The decisions of the committees the caller may report on, oldest first."""
     committees = policy.statistics_committees(session=session, user=user, committee_id=committee_id)
     query = (
-        select(Decision, Proposal, User)
+        select(
+            col(Decision.id),
+            col(Proposal.id),
+            col(Proposal.title),
+            col(Proposal.committee_id),
+            col(Proposal.therapeutic_area),
+            col(Proposal.modality),
+            col(Decision.proposal_version),
+            col(Decision.outcome),
+            col(Decision.created_at),
+            col(User.full_name),
+            col(Decision.rationale),
+            col(Decision.message_to_applicant),
+        )
         .join(Proposal, col(Proposal.id) == col(Decision.proposal_id))
         .join(User, col(User.id) == col(Decision.decided_by))
     )
     if committees is not None:
         query = query.where(col(Proposal.committee_id).in_(committees))
-    key = [(col(Decision.created_at), True), (col(Decision.id), True)]
+    ordered = query.order_by(col(Decision.created_at), col(Decision.id))
 
     def rows_of(session: Session, records: list[Any]) -> list[Row]:
-        shown = _visible(
-            session, user, [p for _, p, _ in records], policy.Action.read_decision_rationale
+        shown = policy.permitted_ids(
+            session=session,
+            user=user,
+            proposal_ids=list({r[1] for r in records}),
+            action=policy.Action.read_decision_rationale,
         )
-        return [
-            [
-                decision.id,
-                proposal.id,
-                proposal.title,
-                proposal.committee_id,
-                proposal.therapeutic_area,
-                proposal.modality,
-                decision.proposal_version,
-                decision.outcome,
-                decision.created_at,
-                chair.full_name,
-                decision.rationale,
-                decision.message_to_applicant,
-            ]
-            for decision, proposal, chair in records
-            if proposal.id in shown
-        ]
+        return [list(r) for r in records if r[1] in shown]
 
     return Export(
         name="decisions",
@@ -195,5 +210,6 @@ def decisions_export(*, session: Session, user: User, committee_id: UUID | None)
             "rationale",
             "message_to_applicant",
         ],
-        pages=keyed_pages(lambda s, c: _page(s, query, key, c), rows_of),
+        pages=_pages(ordered, rows_of),
+        count=_counted(query),
     )

@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID
 
 import xlsxwriter
+from fastapi.responses import StreamingResponse
 from sqlmodel import Session
 
 from service.db import get_engine
@@ -19,8 +20,8 @@ from service.db import get_engine
 Cell = str | int | float | bool | datetime | UUID | None
 Row = list[Cell]
 
-# Rows fetched per keyset page: large enough that a page costs little more than COPY's rows,
-# small enough that memory does not grow with the export.
+# Rows fetched from the cursor at a time: large enough that a page costs little more than
+# COPY's rows, small enough that memory does not grow with the export.
 EXPORT_PAGE_ROWS = 1000
 _CHUNK = 64 * 1024
 
@@ -43,6 +44,8 @@ class Export:
     name: str
     header: list[str]
     pages: Callable[[Session], Iterator[list[Row]]]
+    # At most this many rows (a chair's conflicts, left out row by row, can make it fewer).
+    count: Callable[[Session], int]
 
 
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP CSV injection).
@@ -52,15 +55,20 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 def plain(value: Cell) -> str | int | float | bool:
     """The cell as a spreadsheet should hold it: text that could start a formula gets a
     leading apostrophe, times are ISO 8601 in UTC, nothing is empty text."""
+    # Called for every cell of every row: the common exact types first, one test each.
+    if type(value) is str:
+        return "'" + value if value.startswith(_FORMULA_STARTS) else value
     if value is None:
         return ""
+    if type(value) is int:
+        return value
+    if type(value) is UUID:
+        return str(value)
     if isinstance(value, datetime):
         return value.isoformat()
-    if isinstance(value, UUID):
-        return str(value)
     if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
         return "'" + value
-    return value
+    return value  # type: ignore[return-value]
 
 
 def _pages(export: Export) -> Iterator[list[Row]]:
@@ -120,21 +128,29 @@ def chunks(export: Export, fmt: Format) -> Iterator[bytes]:
     return csv_chunks(export) if fmt == Format.csv else xlsx_chunks(export)
 
 
-def keyed_pages(
-    fetch: Callable[[Session, str | None], tuple[list[Any], str | None]],
+def download(export: Export, fmt: Format) -> StreamingResponse:
+    """The export as a file download, streamed (the API's route and the exports page)."""
+    return StreamingResponse(
+        chunks(export, fmt),
+        media_type=MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{export.name}.{fmt}"'},
+    )
+
+
+def streamed_pages(
+    query: Any,
     rows_of: Callable[[Session, list[Any]], list[Row]],
+    page_rows: int,
 ) -> Callable[[Session], Iterator[list[Row]]]:
-    """Pages of rows: `fetch` reads one keyset page from a cursor (None: the first),
-    `rows_of` turns its records into the export's rows."""
+    """Pages of rows from one query of plain columns, read `page_rows` at a time through a
+    server-side cursor (PostgreSQL): no ORM object is built and memory holds one page.
+    `rows_of` turns a page of result rows into the export's rows."""
 
     def pages(session: Session) -> Iterator[list[Row]]:
-        cursor: str | None = None
-        while True:
-            records, cursor = fetch(session, cursor)
-            yield rows_of(session, records)
-            # The page's objects are done with: forget them so memory stays flat.
+        result = session.execute(query.execution_options(yield_per=page_rows))
+        for partition in result.partitions():
+            yield rows_of(session, list(partition))
+            # A chair's pages load proposals to check conflicts: forget them, memory stays flat.
             session.expunge_all()
-            if cursor is None:
-                return
 
     return pages

@@ -43,6 +43,14 @@ class BandOutcome(BaseModel):
     approval_rate: float
 
 
+class WeekThroughput(BaseModel):
+    """Proposals submitted (each submit and resubmit) and decided in one week (Monday, UTC)."""
+
+    week: date = Field(description="the Monday the week starts on")
+    submitted: int
+    decided: int
+
+
 class Statistics(BaseModel):
     period_from: date | None
     period_to: date | None = Field(description="inclusive")
@@ -53,3 +61,6 @@ class Statistics(BaseModel):
     stage_times: list[StageTime]
     reviewers: list[ReviewerLoad]
     prospect_bands: list[BandOutcome]
+    weekly: list[WeekThroughput] = Field(
+        description="every week from the first to the last with a submission or a decision"
+    )

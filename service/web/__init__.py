@@ -8,10 +8,10 @@ from fastapi.staticfiles import StaticFiles
 
 def install(app: FastAPI) -> None:
     """Serve the pages and their static files from the API's own app."""
-    from service.web.pages import router
+    from service.web.chair import router as chair
+    from service.web.pages import router as pages
+    from service.web.reports import router as reports
 
-    app.include_router(router)
-    from service.web.chair import router as chair_router
-
-    app.include_router(chair_router)
+    for router in (pages, chair, reports):
+        app.include_router(router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")

@@ -199,3 +199,52 @@ def test_chair_pages_refuse_applicants_and_reviewers_and_change_nothing(
         assert response.status_code == expected, (who, method, template, response.status_code)
     seen = api.as_(committee["applicant"])("GET", f"/proposals/{target['p']}").json()
     assert (seen["title"], seen["state"]) == ("Bispecific antibody R&D centre", "draft")
+
+
+# --- the reports (service/web/reports.py): chairs and admins only ------------------------------
+
+REPORT_PAGES = [
+    ("GET", "/reports/statistics"),
+    ("GET", "/reports/exports"),
+    ("GET", "/reports/exports/{name}.{fmt}"),
+]
+
+
+def _report_path(template: str) -> str:
+    return template.format(name="decisions", fmt="csv")
+
+
+def test_the_table_covers_every_report_route() -> None:
+    from service.web.reports import router
+
+    routes = {
+        (method, getattr(route, "path", ""))
+        for route in router.routes
+        for method in getattr(route, "methods", ())
+    }
+    assert routes == set(REPORT_PAGES)
+
+
+def test_signed_out_visitors_are_sent_to_sign_in_from_the_reports(web: Any) -> None:
+    for method, template in REPORT_PAGES:
+        response = web.get(_report_path(template), follow_redirects=False)
+        assert response.status_code == 303, (method, template)
+        assert response.headers["location"].startswith("/login?next="), (method, template)
+
+
+def test_applicants_and_reviewers_are_refused_the_reports(
+    web: Any, committee: dict[str, Any]
+) -> None:
+    for email in (committee["applicant"], committee["reviewers"][0]):
+        _sign_in(web, email)
+        for method, template in REPORT_PAGES:
+            response = web.get(_report_path(template), follow_redirects=False)
+            assert response.status_code == 403, (email, method, template)
+
+
+def test_chairs_and_admins_open_the_reports(web: Any, committee: dict[str, Any]) -> None:
+    for email in (committee["chair"], committee["admin"]):
+        _sign_in(web, email)
+        for method, template in REPORT_PAGES:
+            response = web.get(_report_path(template), follow_redirects=False)
+            assert response.status_code == 200, (email, method, template)
