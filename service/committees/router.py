@@ -1,8 +1,7 @@
 """Committees, created, edited and listed by administrators, read by their chairs too."""
 
-from uuid import UUID
-
 from typing import Annotated
+from uuid import UUID
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
