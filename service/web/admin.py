@@ -63,6 +63,10 @@ AUDIT_ACTIONS: dict[str, str] = {
     "committee.update": N_("Committee changed"),
     "organisation.update": N_("Organisation changed"),
 }
+# The states whose shared label speaks to the applicant ("your answer"), as an admin reads them.
+_STATE_WORDS: dict[str, str] = {
+    "applicant_response": N_("Waiting for the applicant's answer"),
+}
 # A service's refusal of one field, by the start of its English reason: said beside the field.
 _REFUSALS: dict[str, str] = {
     "organisation_id: an applicant must belong": N_("An applicant must belong to an organisation."),
@@ -108,11 +112,15 @@ def _refused(request: Request, refused: DomainError, default_field: str) -> dict
     return {field: _words(request)(reason)}
 
 
-def _duration(language: str) -> Callable[[float | None], str]:
+def _duration(language: str, *, ago: bool = False) -> Callable[[float | None], str]:
+    """Seconds as a reader of `language` says them ("10 minutes"; with `ago`, "10 minutes
+    ago", in the grammatical case the language wants there)."""
+
     def written(seconds: float | None) -> str:
         if seconds is None:
             return "—"
-        return format_timedelta(dt.timedelta(seconds=seconds), locale=language, threshold=1.5)
+        span = dt.timedelta(seconds=-seconds if ago else seconds)
+        return format_timedelta(span, locale=language, threshold=1.5, add_direction=ago)
 
     return written
 
@@ -126,7 +134,13 @@ def _page(
     section: str,
     status_code: int = 200,
 ) -> Response:
-    extra = {"section": section, "duration": _duration(i18n.language_of(request))}
+    language = i18n.language_of(request)
+    extra = {
+        "section": section,
+        "duration": _duration(language),
+        "ago": _duration(language, ago=True),
+        "state_words": {state: gettext(language, words) for state, words in _STATE_WORDS.items()},
+    }
     return render(request, template, {**extra, **context}, user=user, status_code=status_code)
 
 
