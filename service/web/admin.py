@@ -14,15 +14,18 @@ from uuid import UUID
 
 from babel.dates import format_timedelta
 from fastapi import APIRouter, Depends, Request, Response
+from markupsafe import Markup
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 from starlette.datastructures import FormData
 
 from service import policy
+from service.admin.models import QueueView
 from service.admin.router import redrive_proposal
 from service.admin.service import queue_view
 from service.auth import accounts, audit
 from service.auth.models import InvitationCreate, Role, User, UserAdminUpdate
+from service.charts.queue_states import waiting_by_state
 from service.committees import service as committees
 from service.committees.models import Committee, CommitteeMembership, CommitteeUpdate
 from service.config import get_settings
@@ -36,7 +39,8 @@ from service.web import i18n, sessions
 from service.web.forms import field_errors
 from service.web.i18n import N_
 from service.web.pages import PageRoute, PageUser
-from service.web.render import gettext, redirect, render
+from service.web.render import gettext, label, redirect, render
+from service.workflow.table import Tag, has_tag
 
 router = APIRouter(
     prefix="/admin", route_class=PageRoute, dependencies=[Depends(sessions.check_csrf)]
@@ -175,15 +179,40 @@ def admin_home(_: AdminPage) -> Response:
 # --- the live queue ----------------------------------------------------------------------------
 
 
-def _queue_context(session: Session) -> dict[str, Any]:
+def _queue_chart(request: Request, view: QueueView) -> Markup:
+    """The working states (not the applicant's, not the terminal ones) as a bar chart."""
+    language = i18n.language_of(request)
+    words = _words(request)
+    rows = tuple(
+        (
+            words(_STATE_WORDS[queue.state])
+            if queue.state in _STATE_WORDS
+            else label(language, queue.state),
+            queue.count,
+            queue.past_sla or 0,
+            queue.stalled,
+        )
+        for queue in view.states
+        if not has_tag(queue.state, Tag.terminal) and not has_tag(queue.state, Tag.applicant_action)
+    )
+    legend = (
+        words(N_("Proposals waiting in each state")),
+        words(N_("Within the time limit")),
+        words(N_("Past the limit")),
+        words(N_("Stalled")),
+    )
+    return waiting_by_state(rows, legend)
+
+
+def _queue_context(request: Request, session: Session) -> dict[str, Any]:
     view = queue_view(session=session)
-    return {"view": view, "poll_seconds": QUEUE_POLL_SECONDS}
+    return {"view": view, "poll_seconds": QUEUE_POLL_SECONDS, "chart": _queue_chart(request, view)}
 
 
 @router.get("/queue", include_in_schema=False)
 def queue_page(request: Request, session: SessionDep, user: AdminPage) -> Response:
     context = {
-        **_queue_context(session),
+        **_queue_context(request, session),
         "redriven": request.query_params.get("redriven"),
     }
     return _page(request, "admin/queue.html", context, user, section="queue")
@@ -192,7 +221,9 @@ def queue_page(request: Request, session: SessionDep, user: AdminPage) -> Respon
 @router.get("/queue/live", include_in_schema=False)
 def queue_fragment(request: Request, session: SessionDep, user: AdminPage) -> Response:
     """The live part of the queue page alone, for htmx to swap in every few seconds."""
-    return _page(request, "admin/_queue_live.html", _queue_context(session), user, section="queue")
+    return _page(
+        request, "admin/_queue_live.html", _queue_context(request, session), user, section="queue"
+    )
 
 
 @router.post("/queue/{proposal_id}/redrive", include_in_schema=False)

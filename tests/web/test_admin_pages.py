@@ -458,6 +458,12 @@ def test_the_admin_menu_shows_only_to_admins(
     assert 'href="/admin/queue"' not in admin_web.get("/account").text
 
 
+def test_an_admin_starts_on_the_queue(admin_web: Any) -> None:
+    home = admin_web.get("/", follow_redirects=False)
+    assert (home.status_code, home.headers["location"]) == (303, "/admin/queue")
+    assert admin_web.get("/admin", follow_redirects=False).headers["location"] == "/admin/queue"
+
+
 def test_a_bad_cursor_is_refused_as_the_api_refuses_it(admin_web: Any) -> None:
     assert admin_web.get("/admin/users", params={"cursor": "nonsense"}).status_code == 422
     assert _csrf(admin_web.get("/admin/users").text)
