@@ -2,6 +2,7 @@
 them are past the state's time limit or stalled."""
 
 import functools
+import re
 
 from markupsafe import Markup
 from matplotlib.ticker import MaxNLocator
@@ -12,6 +13,27 @@ from service.charts import figure, to_svg
 ON_TIME = "#0b5cad"
 LATE = "#8a4b00"
 STALLED = "#b3261e"
+
+
+_STYLE = re.compile(r'style="([^"]*)"')
+_STYLE_ELEMENT = re.compile(r"<style[^>]*>.*?</style>", re.S)
+
+
+def presentational(svg: Markup) -> Markup:
+    """matplotlib's SVG with its `style` attributes as SVG presentation attributes.
+
+    The pages' Content-Security-Policy (style-src 'self') makes browsers ignore inline styles,
+    so every fill would turn black; presentation attributes are not styles and are kept.
+    """
+
+    def attributes(found: re.Match[str]) -> str:
+        pairs = (part.split(":", 1) for part in found.group(1).split(";") if ":" in part)
+        return " ".join(f'{name.strip()}="{value.strip()}"' for name, value in pairs)
+
+    text = _STYLE_ELEMENT.sub("", str(svg))
+    # The dropped sheet's one rule, inherited from the root instead.
+    text = text.replace("<svg ", '<svg stroke-linejoin="round" stroke-linecap="butt" ', 1)
+    return Markup(_STYLE.sub(attributes, text))
 
 
 @functools.lru_cache(maxsize=64)
@@ -49,4 +71,4 @@ def waiting_by_state(
     axes.set_xlim(0, max([count for _, count, _, _ in rows] + [1]) * 1.25)
     axes.spines[["top", "right"]].set_visible(False)
     axes.legend(loc="lower right", frameon=False, fontsize="small")
-    return to_svg(made, title)
+    return presentational(to_svg(made, title))

@@ -74,6 +74,9 @@ def test_the_queue_shows_each_state_and_the_stalled_proposal_with_its_error(
     assert "NoCommittee: no committee covers neurology" in html
     assert f'action="/admin/queue/{draft["id"]}/redrive"' in html
     assert 'id="live-workers">0<' in html  # no worker runs beside this test
+    # The chart, drawn on the server; no inline style, which the pages' CSP would ignore.
+    chart = re.search(r'<svg [^>]*aria-label="Proposals waiting in each state".*?</svg>', html, re.S)
+    assert chart and "style=" not in chart.group(0) and "Being screened" in chart.group(0)
     # htmx swaps the live part every few seconds; a plain page has its refresh link.
     assert 'hx-get="/admin/queue/live"' in html and 'href="/admin/queue">' in html
     fragment = admin_web.get("/admin/queue/live")
