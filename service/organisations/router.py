@@ -14,9 +14,9 @@ router = APIRouter(tags=["organisations"])
 
 @router.post("/organisations", response_model=OrganisationPublic, status_code=201)
 def create_organisation(
-    session: SessionDep, _: AdminUser, data: OrganisationCreate
+    session: SessionDep, admin: AdminUser, data: OrganisationCreate
 ) -> OrganisationPublic:
-    organisation = service.create_organisation(session=session, data=data)
+    organisation = service.create_organisation(session=session, admin=admin, data=data)
     session.commit()
     return OrganisationPublic.model_validate(organisation)
 

@@ -13,12 +13,20 @@ from service.pagination import keyset, split_page
 from service.search import contains
 
 
-def create_organisation(*, session: Session, data: OrganisationCreate) -> Organisation:
-    """A new applicant organisation; names are unique regardless of case."""
+def create_organisation(*, session: Session, admin: User, data: OrganisationCreate) -> Organisation:
+    """A new applicant organisation (audited); names are unique regardless of case."""
     _check_name_free(session, data.name)
     organisation = Organisation.model_validate(data)
     session.add(organisation)
     session.flush()
+    audit.record(
+        session=session,
+        actor=admin,
+        action="organisation.create",
+        target_type="organisation",
+        target_id=organisation.id,
+        after=data.model_dump(mode="json"),
+    )
     return organisation
 
 

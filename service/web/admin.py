@@ -65,6 +65,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "user.deactivate": N_("Account deactivated"),
     "committee.create": N_("Committee created"),
     "committee.update": N_("Committee changed"),
+    "organisation.create": N_("Organisation created"),
     "organisation.update": N_("Organisation changed"),
 }
 # The states whose shared label speaks to the applicant ("your answer"), as an admin reads them.
@@ -496,7 +497,7 @@ async def create_organisation(request: Request, session: SessionDep, user: Admin
     values = _organisation_payload(await request.form())
     try:
         data = OrganisationCreate.model_validate(values)
-        created = organisations.create_organisation(session=session, data=data)
+        created = organisations.create_organisation(session=session, admin=user, data=data)
     except ValidationError as error:
         return _organisation_form(request, user, None, values, _invalid(request, error), 422)
     except Conflict as refused:

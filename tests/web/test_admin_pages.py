@@ -14,7 +14,7 @@ from service.auth.models import AuditEntry, AuthSession, Invitation, Role, User
 from service.db import utcnow
 from service.proposals.models import Proposal, Transition
 from service.workflow.table import State
-from tests.conftest import _password_hash
+from tests.conftest import Api, _password_hash
 from tests.web.test_pages import _csrf, _sign_in
 
 
@@ -75,7 +75,9 @@ def test_the_queue_shows_each_state_and_the_stalled_proposal_with_its_error(
     assert f'action="/admin/queue/{draft["id"]}/redrive"' in html
     assert 'id="live-workers">0<' in html  # no worker runs beside this test
     # The chart, drawn on the server; no inline style, which the pages' CSP would ignore.
-    chart = re.search(r'<svg [^>]*aria-label="Proposals waiting in each state".*?</svg>', html, re.S)
+    chart = re.search(
+        r'<svg [^>]*aria-label="Proposals waiting in each state".*?</svg>', html, re.S
+    )
     assert chart and "style=" not in chart.group(0) and "Being screened" in chart.group(0)
     # htmx swaps the live part every few seconds; a plain page has its refresh link.
     assert 'hx-get="/admin/queue/live"' in html and 'href="/admin/queue">' in html
@@ -358,6 +360,7 @@ def test_organisations_are_created_edited_and_searched(
         follow_redirects=False,
     )  # fmt: skip
     assert edited.status_code == 303
+    assert "Organisation created" in admin_web.get("/admin/audit").text
     found = admin_web.get("/admin/organisations", params={"search": "TJCELL"})
     assert "Tianjin Cell Therapy" in found.text and "Acme Bio" not in found.text
     [entry] = session.exec(
@@ -470,3 +473,17 @@ def test_an_admin_starts_on_the_queue(admin_web: Any) -> None:
 def test_a_bad_cursor_is_refused_as_the_api_refuses_it(admin_web: Any) -> None:
     assert admin_web.get("/admin/users", params={"cursor": "nonsense"}).status_code == 422
     assert _csrf(admin_web.get("/admin/users").text)
+
+
+def test_the_api_lists_take_the_same_search(api: Api, committee: dict[str, Any]) -> None:
+    call = api.as_(committee["admin"])
+    created = call("POST", "/organisations", json={"name": "Kazakh Bio", "country": "KZ"})
+    assert created.status_code == 201
+    names = [o["name"] for o in call("GET", "/organisations?search=kazakh").json()["items"]]
+    assert names == ["Kazakh Bio"]
+    domains = call("GET", "/organisations?search=other.example").json()["items"]
+    assert [o["name"] for o in domains] == ["Other Pharma"]
+    assert call("GET", "/committees?search=BIOMED").json()["items"][0]["name"] == "Biomedicine"
+    assert call("GET", "/committees?search=nothing").json()["items"] == []
+    log = call("GET", "/admin/audit?search=organisation.create").json()["items"]
+    assert [e["after"]["name"] for e in log] == ["Kazakh Bio"]
