@@ -30,6 +30,13 @@ def _cover(session: Session, committee_id: str, areas: list[TherapeuticArea]) ->
     session.commit()
 
 
+def see(tab: Browsing, name: str) -> None:
+    """Photograph and check the page once it has loaded whole (a full-page screenshot taken
+    while the page still lays out is cut short)."""
+    tab.page.wait_for_load_state("load")
+    tab.look(name)
+
+
 def _stalled(api: Api, admin: str) -> list[Any]:
     return list(api.as_(admin)("GET", "/admin/queue").json()["stalled"]["items"])
 
@@ -61,7 +68,7 @@ def test_admin_sees_a_stall_re_drives_it_and_watches_the_queue_move(
     assert "NoCommittee" in stalled.locator("pre").inner_text()
     assert page.locator("tr[data-state=screening] td.stalled").inner_text() == "1"
     assert int(page.locator("#live-workers").inner_text()) >= 1
-    tab.look("queue-stalled")
+    see(tab, "queue-stalled")
 
     # The admin fixes the cause, then re-drives from the page.
     _cover(session, committee["committee_id"], list(TherapeuticArea))
@@ -79,19 +86,19 @@ def test_admin_sees_a_stall_re_drives_it_and_watches_the_queue_move(
     assert page.evaluate("window.stillTheSamePage") is True
     assert page.locator("#stalled article").count() == 0
     assert page.locator("tr[data-state=screening] td.stalled").inner_text() == "0"
-    tab.look("queue-redriven")
+    see(tab, "queue-redriven")
     history = api_of.as_(admin)("GET", f"/proposals/{proposal_id}/history").json()
     assert [h["event"] for h in history][:2] == ["submit", "redrive"]
 
     # Accounts: the list, the invitation with its errors beside the fields, one account.
     page.click("header nav a[href='/admin/users']")
-    tab.look("users")
+    see(tab, "users")
     page.click("main a[href='/admin/users/invite']")
     page.fill("#email", "not an address")
     page.click("main form button[type=submit]")
     assert page.locator("#email-error").is_visible()
     assert page.locator("#full_name-error").is_visible()
-    tab.look("invite-errors")
+    see(tab, "invite-errors")
     page.fill("#email", "haematologist@reviewers.example")
     page.fill("#full_name", "Dr Petrova")
     page.click("main form button[type=submit]")
@@ -100,24 +107,24 @@ def test_admin_sees_a_stall_re_drives_it_and_watches_the_queue_move(
     page.click("form[role=search] button[type=submit]")
     page.click("#users a")
     page.wait_for_selector("#active-heading")
-    tab.look("user")
+    see(tab, "user")
 
     page.click("header nav a[href='/admin/organisations']")
-    tab.look("organisations")
+    see(tab, "organisations")
     page.click("#organisations a")
     page.wait_for_selector("#email_domains")
-    tab.look("organisation")
+    see(tab, "organisation")
     page.click("header nav a[href='/admin/committees']")
-    tab.look("committees")
+    see(tab, "committees")
     page.click("#committees a")
     page.wait_for_selector("#rubric-heading")
     page.fill("#quorum", "9")
     page.click("main form button[type=submit]")
     assert page.locator("#quorum-error").is_visible()
-    tab.look("committee-errors")
+    see(tab, "committee-errors")
     page.click("header nav a[href='/admin/audit']")
     assert "Invitation sent" in page.locator("#audit").inner_text()
-    tab.look("audit")
+    see(tab, "audit")
 
     # The queue in the other languages, for the screenshots and the axe check.
     for language in ("zh_Hans", "ru"):
@@ -125,5 +132,5 @@ def test_admin_sees_a_stall_re_drives_it_and_watches_the_queue_move(
         other = Browsing(page, language, "admin")
         for name in ("queue", "users", "committees", "audit"):
             page.goto(f"/admin/{name}")
-            other.look(name)
+            see(other, name)
     context.close()
