@@ -149,12 +149,17 @@ def _page(
     return render(request, template, {**extra, **context}, user=user, status_code=status_code)
 
 
-def _more(path: str, cursor: str | None, **filters: str | None) -> str | None:
-    """The link to the next page of a list, keeping its filters."""
-    if cursor is None:
-        return None
+def _pages(
+    path: str, cursor: str | None, next_cursor: str | None, **filters: str
+) -> dict[str, str | None]:
+    """The links to the first and the next page of a list, each keeping the list's filters
+    (None where there is no such page to go to)."""
     query = {name: value for name, value in filters.items() if value}
-    return f"{path}?{urlencode({**query, 'cursor': cursor})}"
+    first = f"{path}?{urlencode(query)}" if query else path
+    return {
+        "first": first if cursor else None,
+        "more": f"{path}?{urlencode({**query, 'cursor': next_cursor})}" if next_cursor else None,
+    }
 
 
 def _lines(text: str) -> list[str]:
@@ -275,8 +280,7 @@ def users_page(
         "search": search,
         "role": chosen,
         "roles": list(Role),
-        "paged": cursor is not None,
-        "more": _more("/admin/users", next_cursor, search=search, role=role),
+        **_pages("/admin/users", cursor, next_cursor, search=search, role=role),
         "invited": request.query_params.get("invited"),
     }
     return _page(request, "admin/users.html", context, user, section="users")
@@ -404,7 +408,7 @@ async def edit_user(
     return redirect(f"/admin/users/{user_id}?saved=1")
 
 
-async def _set_active(session: Session, admin: User, user_id: UUID, active: bool) -> Response:
+def _set_active(session: Session, admin: User, user_id: UUID, active: bool) -> Response:
     data = UserAdminUpdate(is_active=active)
     accounts.update_user(session=session, actor=admin, user_id=user_id, data=data)
     session.commit()
@@ -420,12 +424,12 @@ async def deactivate(
     accounts.get_user(session=session, user_id=user_id)  # 404 before 422
     if form.get("confirm") != "yes":
         raise InvalidInput("confirm: tick the box to confirm the deactivation", field="confirm")
-    return await _set_active(session, user, user_id, False)
+    return _set_active(session, user, user_id, False)
 
 
 @router.post("/users/{user_id}/reactivate", include_in_schema=False)
-async def reactivate(session: SessionDep, user: AdminPage, user_id: UUID) -> Response:
-    return await _set_active(session, user, user_id, True)
+def reactivate(session: SessionDep, user: AdminPage, user_id: UUID) -> Response:
+    return _set_active(session, user, user_id, True)
 
 
 # --- organisations -----------------------------------------------------------------------------
@@ -448,8 +452,7 @@ def organisations_page(
     context = {
         "organisations": rows,
         "search": search,
-        "paged": cursor is not None,
-        "more": _more("/admin/organisations", next_cursor, search=search),
+        **_pages("/admin/organisations", cursor, next_cursor, search=search),
     }
     return _page(request, "admin/organisations.html", context, user, section="organisations")
 
@@ -558,8 +561,7 @@ def committees_page(
     context = {
         "committees": [committees.to_public(session=session, committee=c) for c in rows],
         "search": search,
-        "paged": cursor is not None,
-        "more": _more("/admin/committees", next_cursor, search=search),
+        **_pages("/admin/committees", cursor, next_cursor, search=search),
     }
     return _page(request, "admin/committees.html", context, user, section="committees")
 
@@ -684,7 +686,6 @@ def audit_page(
         "actions": AUDIT_ACTIONS,
         "target_pages": _TARGET_PAGES,
         "search": search,
-        "paged": cursor is not None,
-        "more": _more("/admin/audit", next_cursor, search=search),
+        **_pages("/admin/audit", cursor, next_cursor, search=search),
     }
     return _page(request, "admin/audit.html", context, user, section="audit")

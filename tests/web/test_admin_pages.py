@@ -165,6 +165,10 @@ def test_users_are_searched_and_paged_by_the_api_cursor(
     second = admin_web.get(link)
     assert second.text.count("@reviewers.example</td>") == 5
     assert 'rel="next"' not in second.text
+    first_again = re.search(r'rel="first" href="([^"]+)"', second.text)
+    assert first_again and first_again.group(1).replace("&amp;", "&") == (
+        "/admin/users?search=BULK&role=reviewer"
+    )
     seen = set(re.findall(r"bulk\d+@", first.text)) | set(re.findall(r"bulk\d+@", second.text))
     assert len(seen) == 55
     nobody = admin_web.get("/admin/users", params={"search": "100%_sure"})
