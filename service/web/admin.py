@@ -173,7 +173,7 @@ def _ids(values: Iterable[Any]) -> list[UUID]:
         try:
             found.append(UUID(str(value)))
         except ValueError:
-            continue  # not one of the offered choices: the service names what is missing
+            continue  # no checkbox offers such a value: a tampered form loses it
     return found
 
 
