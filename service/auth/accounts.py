@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, or_
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from service.assignment.closing import release_reviewer
@@ -37,6 +37,7 @@ from service.errors import Conflict, Forbidden, InvalidInput, NotFound
 from service.i18n import N_, Text, reader_language
 from service.notifications.service import send_account_email
 from service.organisations.models import Organisation
+from service.search import contains
 
 # What the audit log keeps of an account: never its password hash.
 _AUDITED = ("email", "full_name", "role", "organisation_id", "capacity", "is_active")
@@ -117,15 +118,7 @@ def list_users(
         )
         query = query.where(col(User.id).in_(seats))
     if search:
-        # Escaped: a % or _ typed by the admin is looked for as itself.
-        escaped = search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{escaped}%"
-        query = query.where(
-            or_(
-                func.lower(User.email).like(pattern, escape="\\"),
-                func.lower(User.full_name).like(pattern, escape="\\"),
-            )
-        )
+        query = query.where(contains(search, User.email, User.full_name))
     return page(session=session, query=query, model=User, cursor=cursor, limit=limit)
 
 

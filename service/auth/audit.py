@@ -3,10 +3,12 @@
 from typing import Any
 from uuid import UUID
 
-from sqlmodel import Session, select
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
 
 from service.auth.models import AuditEntry, User
 from service.auth.pages import page
+from service.search import contains
 
 
 def record(
@@ -33,9 +35,14 @@ def record(
 
 
 def entries(
-    *, session: Session, cursor: str | None, limit: int
+    *, session: Session, cursor: str | None, limit: int, search: str | None = None
 ) -> tuple[list[AuditEntry], str | None]:
-    """A page of the log, newest first, and the cursor of the next page."""
-    return page(
-        session=session, query=select(AuditEntry), model=AuditEntry, cursor=cursor, limit=limit
-    )
+    """A page of the log, newest first, and the cursor of the next page; with `search`, the
+    entries whose action (`user.deactivate`...) or actor's e-mail or name holds it."""
+    query = select(AuditEntry)
+    if search:
+        actors = select(User.id).where(contains(search, User.email, User.full_name))
+        query = query.where(
+            or_(contains(search, AuditEntry.action), col(AuditEntry.actor_id).in_(actors))
+        )
+    return page(session=session, query=query, model=AuditEntry, cursor=cursor, limit=limit)

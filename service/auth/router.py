@@ -184,9 +184,13 @@ def read_audit_log(
     _: AdminUser,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int | None, Query(ge=1)] = None,
+    search: Annotated[str | None, Query(max_length=200)] = None,
 ) -> AuditPage:
-    """Admin actions on accounts and committees, newest first."""
-    rows, next_cursor = audit.entries(session=session, cursor=cursor, limit=page_size(limit))
+    """Admin actions on accounts and committees, newest first (`search`: in the action, or
+    the actor's e-mail or name)."""
+    rows, next_cursor = audit.entries(
+        session=session, cursor=cursor, limit=page_size(limit), search=search
+    )
     return AuditPage(
         items=[AuditEntryPublic.model_validate(e) for e in rows], next_cursor=next_cursor
     )

@@ -48,6 +48,9 @@ def to_svg(made: Figure, title: str, name: str) -> Markup:
         "<svg ", f'<svg role="img" aria-label="{escape(title)}" ', 1
     )
     text = _STYLE.sub(_attributes, _STYLE_SHEET.sub("", text))
+    # The dropped sheet's one rule (`* {stroke-linejoin: round; stroke-linecap: butt}`),
+    # inherited from the root instead.
+    text = text.replace("<svg ", '<svg stroke-linejoin="round" stroke-linecap="butt" ', 1)
     text = _ID.sub(rf'\1="{name}-\2"', text)
     text = _REFERENCE.sub(rf"\1#{name}-\2", text)
     # Still matplotlib's own SVG, every label escaped by it: only attributes were rewritten.

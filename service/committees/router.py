@@ -1,8 +1,9 @@
 """Committees, created, edited and listed by administrators, read by their chairs too."""
 
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from service.committees import service
@@ -29,11 +30,15 @@ def create_committee(
 
 @router.get("/committees", response_model=Page[CommitteePublic])
 def list_committees(
-    session: SessionDep, _: AdminUser, cursor: Cursor = None, limit: Limit = None
+    session: SessionDep,
+    _: AdminUser,
+    cursor: Cursor = None,
+    limit: Limit = None,
+    search: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Page[CommitteePublic]:
-    """Committees by name; follow `next_cursor` for more."""
+    """Committees by name (`search`: in the name); follow `next_cursor` for more."""
     rows, next_cursor = service.list_committees(
-        session=session, cursor=cursor, limit=page_size(limit)
+        session=session, cursor=cursor, limit=page_size(limit), search=search
     )
     return Page(
         items=[service.to_public(session=session, committee=c) for c in rows],

@@ -23,6 +23,7 @@ from service.jobs import Job
 from service.outbox.service import enqueue_all
 from service.pagination import keyset, split_page
 from service.proposals.models import Proposal
+from service.search import contains
 from service.workflow.table import State
 
 _SEAT_LISTS = {"chair_ids", "reviewer_ids"}
@@ -148,11 +149,15 @@ def _recheck_quorum(*, session: Session, committee_id: UUID) -> None:
 
 
 def list_committees(
-    *, session: Session, cursor: str | None, limit: int
+    *, session: Session, cursor: str | None, limit: int, search: str | None = None
 ) -> tuple[list[Committee], str | None]:
-    """A page of committees by name, and the cursor of the next page."""
+    """A page of committees by name (those whose name holds `search`), and the cursor of the
+    next page."""
     key = [(col(Committee.name), True), (col(Committee.id), True)]
-    query = keyset(select(Committee), key, cursor, [str, UUID], limit)
+    found = select(Committee)
+    if search:
+        found = found.where(contains(search, Committee.name))
+    query = keyset(found, key, cursor, [str, UUID], limit)
     return split_page(session.exec(query).all(), limit, lambda c: (c.name, c.id))
 
 

@@ -45,3 +45,7 @@ class OrganisationCreate(OrganisationBase):
 
 class OrganisationPublic(OrganisationBase):
     id: UUID
+
+
+class OrganisationUpdate(OrganisationCreate):
+    """An admin's edit of an organisation: the whole record again, checked as at creation."""

@@ -124,6 +124,8 @@ def home(request: Request, session: SessionDep) -> Response:
     user = sessions.current_user(request, session)
     if user is None:
         return redirect("/login")
+    if user.role == Role.admin:
+        return redirect("/admin/queue")  # admins review nothing: their home is the queue
     return redirect("/proposals" if user.role == Role.applicant else "/assignments")
 
 

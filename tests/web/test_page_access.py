@@ -248,3 +248,94 @@ def test_chairs_and_admins_open_the_reports(web: Any, committee: dict[str, Any])
         for method, template in REPORT_PAGES:
             response = web.get(_report_path(template), follow_redirects=False)
             assert response.status_code == 200, (email, method, template)
+
+
+# The admin's pages (service/web/admin.py): admins only, refused by role before any object.
+ADMIN_PAGES = [
+    ("GET", "/admin"),
+    ("GET", "/admin/queue"),
+    ("GET", "/admin/queue/live"),
+    ("POST", "/admin/queue/{p}/redrive"),
+    ("GET", "/admin/users"),
+    ("GET", "/admin/users/invite"),
+    ("POST", "/admin/users/invite"),
+    ("GET", "/admin/users/{u}"),
+    ("POST", "/admin/users/{u}"),
+    ("POST", "/admin/users/{u}/deactivate"),
+    ("POST", "/admin/users/{u}/reactivate"),
+    ("GET", "/admin/organisations"),
+    ("GET", "/admin/organisations/new"),
+    ("POST", "/admin/organisations/new"),
+    ("GET", "/admin/organisations/{o}"),
+    ("POST", "/admin/organisations/{o}"),
+    ("GET", "/admin/committees"),
+    ("GET", "/admin/committees/{c}"),
+    ("POST", "/admin/committees/{c}"),
+    ("GET", "/admin/audit"),
+]
+
+
+def test_the_admin_table_covers_every_admin_page_route() -> None:
+    from service.web.admin import router
+
+    short = {
+        "{proposal_id}": "{p}",
+        "{user_id}": "{u}",
+        "{organisation_id}": "{o}",
+        "{committee_id}": "{c}",
+    }
+    routes = set()
+    for route in router.routes:
+        path = getattr(route, "path", "")
+        for long, brief in short.items():
+            path = path.replace(long, brief)
+        routes |= {(method, path) for method in getattr(route, "methods", ())}
+    assert routes == set(ADMIN_PAGES)
+
+
+@pytest.fixture
+def admin_target(committee: dict[str, Any], target: dict[str, str], session: Any) -> dict[str, str]:
+    from sqlmodel import select
+
+    from service.auth.models import User
+
+    reviewer = session.exec(select(User).where(User.email == committee["reviewers"][0])).one()
+    return {
+        **target,
+        "u": str(reviewer.id),
+        "o": committee["organisation_id"],
+        "c": committee["committee_id"],
+    }
+
+
+def test_admin_pages_send_signed_out_visitors_to_sign_in(
+    web: Any, admin_target: dict[str, str]
+) -> None:
+    token = _csrf(web)
+    for method, template in ADMIN_PAGES:
+        response = _call(web, method, template.format(**admin_target), token)
+        assert response.status_code == 303, (method, template)
+        assert response.headers["location"].startswith("/login?next="), (method, template)
+
+
+@pytest.mark.parametrize("who", ["applicant", "chair", "reviewer"])
+def test_admin_pages_refuse_everyone_but_admins_and_change_nothing(
+    web: Any, api: Api, committee: dict[str, Any], admin_target: dict[str, str], who: str
+) -> None:
+    email = committee["reviewers"][0] if who == "reviewer" else committee[who]
+    token = _sign_in(web, email)
+    for method, template in ADMIN_PAGES:
+        response = _call(web, method, template.format(**admin_target), token)
+        assert response.status_code == 403, (who, method, template, response.status_code)
+    reviewer = api.as_(committee["admin"])("GET", f"/users/{admin_target['u']}").json()
+    assert reviewer["is_active"] is True
+
+
+def test_admins_open_every_admin_page(
+    web: Any, committee: dict[str, Any], admin_target: dict[str, str]
+) -> None:
+    _sign_in(web, committee["admin"])
+    for method, template in ADMIN_PAGES:
+        if method == "GET":
+            response = web.get(template.format(**admin_target))
+            assert response.status_code == 200, (template, response.status_code)
