@@ -10,7 +10,7 @@ import io
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, format_percent
@@ -96,6 +96,10 @@ class Formats:
 
     def date(self, value: dt.datetime | None) -> str:
         return "" if value is None else format_date(value, "medium", locale=self.locale)
+
+    def time(self, value: dt.datetime | None) -> str:
+        """Hours and minutes (UTC), as in "saved at 14:05"."""
+        return "" if value is None else format_time(value, "short", locale=self.locale)
 
     def number(self, value: float | None) -> str:
         return "" if value is None else format_decimal(value, locale=self.locale)
