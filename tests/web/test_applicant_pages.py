@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import Session, select
 
 from service.notifications.models import Notification
+from tests.auth.test_account_lifecycle import _link_token as _link
 from tests.conftest import COMPLETE_PROPOSAL, Api
 from tests.web import test_pages
 from tests.web.test_pages import _csrf, _sign_in
@@ -32,20 +33,6 @@ def configure() -> Iterator[Callable[..., None]]:
     yield apply
     patch.undo()
     get_settings.cache_clear()
-
-
-def _link(session: Session, event: str, address: str) -> str:
-    """The token of the newest account e-mail of `event` to `address`."""
-    session.expire_all()
-    mail = session.exec(
-        select(Notification)
-        .where(Notification.event == event, Notification.address == address)
-        .order_by(Notification.created_at.desc())  # type: ignore[attr-defined]
-    ).first()
-    assert mail is not None, f"no {event} e-mail to {address}"
-    found = re.search(r"token=([A-Za-z0-9_-]+)", mail.body)
-    assert found is not None
-    return found.group(1)
 
 
 def _sent(session: Session, event: str) -> list[str]:

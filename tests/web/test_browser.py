@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from service.web.i18n import translations
+from tests.auth.test_account_lifecycle import _link_token
 from tests.conftest import Api
 from tests.pipeline.conftest import PDF, Process, state_of, submitted_proposal, wait_for
 from tests.web.conftest import DESKTOP, PHONE, SCREENSHOTS
@@ -236,26 +237,6 @@ def test_applicant_creates_submits_and_reads_the_decision(
 STRONG = "violet tundra harbour quietly"
 
 
-def _emailed_token(session: Any, event: str, address: str) -> str:
-    """The link's token in the newest e-mail of `event` to `address`, as the outbox keeps it."""
-    import re
-
-    from sqlmodel import col, select
-
-    from service.notifications.models import Notification
-
-    session.expire_all()
-    mail = session.exec(
-        select(Notification)
-        .where(Notification.event == event, Notification.address == address)
-        .order_by(col(Notification.created_at).desc())
-    ).first()
-    assert mail is not None, f"no {event} e-mail to {address}"
-    found = re.search(r"token=([A-Za-z0-9_-]+)", mail.body)
-    assert found is not None
-    return found.group(1)
-
-
 @pytest.fixture
 def loopback_webhooks(monkeypatch: pytest.MonkeyPatch) -> None:
     """The API process (started after this) lets webhooks call 127.0.0.1: nothing here resolves
@@ -290,9 +271,7 @@ def test_applicant_resets_the_password_invites_a_colleague_and_registers_a_webho
     page.click("main button[type=submit]")
     page.wait_for_selector("#reset-sent")
     tab.look("password-reset-sent")
-    page.goto(
-        f"/password-reset?token={_emailed_token(session, 'account.password_reset', applicant)}"
-    )
+    page.goto(f"/password-reset?token={_link_token(session, 'account.password_reset', applicant)}")
     tab.look("password-new")
     page.fill("#new_password", "password1234")
     page.click("main button[type=submit]")
@@ -341,9 +320,7 @@ def test_applicant_resets_the_password_invites_a_colleague_and_registers_a_webho
     theirs = browser.new_context(locale=accept_language, viewport=DESKTOP, base_url=server)
     tab = Browsing(theirs.new_page(), language, "applicant")
     page = tab.page
-    page.goto(
-        f"/invitations/accept?token={_emailed_token(session, 'account.invitation', colleague)}"
-    )
+    page.goto(f"/invitations/accept?token={_link_token(session, 'account.invitation', colleague)}")
     tab.look("invitation")
     page.fill("#password", "short")
     page.click("main button[type=submit]")
