@@ -106,8 +106,8 @@ def test_a_forgotten_password_is_reset_by_the_emailed_link(
     assert 'id="token-error"' in again.text
 
 
-def test_reset_pages_refuse_a_form_without_its_csrf_token(
-    web: Any, session: Session, committee: dict[str, Any]
+def test_the_new_forms_refuse_a_post_without_its_csrf_token(
+    web: Any, api: Api, session: Session, committee: dict[str, Any]
 ) -> None:
     web.get("/password-reset")
     unsigned = web.post("/password-reset", data={"email": committee["applicant"]})
@@ -115,6 +115,19 @@ def test_reset_pages_refuse_a_form_without_its_csrf_token(
     assert _sent(session, "account.password_reset") == []
     confirm = web.post("/password-reset/confirm", data={"token": "x", "new_password": STRONG})
     assert confirm.status_code == 403
+    invited = api.as_(committee["applicant"])(
+        "POST", "/invitations", json={"email": "mei@acme.example", "full_name": "Mei Lin"}
+    )
+    assert invited.status_code == 201
+    link = _link(session, "account.invitation", "mei@acme.example")
+    forged = web.post(
+        "/invitations/accept", data={"token": link, "password": STRONG, "csrf_token": "x.y"}
+    )
+    assert forged.status_code == 403 and "committee_session" not in forged.cookies
+    _sign_in(web, committee["applicant"])
+    hook = web.post("/webhooks", data={"url": "https://hooks.acme.example/"})
+    assert hook.status_code == 403
+    assert api.as_(committee["applicant"])("GET", "/webhooks").json()["items"] == []
 
 
 def test_reset_requests_are_throttled_like_the_apis(web: Any, committee: dict[str, Any]) -> None:
