@@ -312,13 +312,7 @@ async def accept_invitation(request: Request, session: SessionDep) -> Response:
         refusals=[
             Refusal(InvalidInput, "token", _LINK_UNUSABLE),
             Refusal(InvalidInput, "password", _password_refused),
-            Refusal(
-                Conflict,
-                "email",
-                N_(
-                    "An account with this e-mail already exists: sign in or ask for a new password."
-                ),
-            ),
+            Refusal(Conflict, "email", _ACCOUNT_EXISTS),
         ],
     )
 

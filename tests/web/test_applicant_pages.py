@@ -485,3 +485,30 @@ def test_autosave_stops_once_the_proposal_is_submitted(
     )
     assert late.status_code == 409
     assert call("GET", f"/proposals/{draft['id']}").json()["title"] == COMPLETE_PROPOSAL["title"]
+
+
+def test_an_invitation_to_an_address_that_has_an_account_since_says_so(
+    web: Any, api: Api, session: Session, committee: dict[str, Any]
+) -> None:
+    invite = {"email": "mei@acme.example", "full_name": "Mei Lin"}
+    assert api.as_(committee["applicant"])("POST", "/invitations", json=invite).status_code == 201
+    link = _link(session, "account.invitation", "mei@acme.example")
+    created = api.as_(committee["admin"])(
+        "POST",
+        "/users",
+        json={
+            **invite,
+            "role": "applicant",
+            "organisation_id": committee["organisation_id"],
+            "password": "orchid lantern meadow 77",
+        },
+    )
+    assert created.status_code == 201, created.text
+    web.cookies.set("lang", "ru")
+    token = _csrf(web.get(f"/invitations/accept?token={link}").text)
+    taken = web.post(
+        "/invitations/accept", data={"csrf_token": token, "token": link, "password": STRONG}
+    )
+    assert taken.status_code == 409
+    assert 'id="email-error">Учётная запись' in taken.text and "уже существует" in taken.text
+    assert "committee_session" not in taken.cookies
