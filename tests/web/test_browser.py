@@ -154,6 +154,8 @@ def test_applicant_creates_submits_and_reads_the_decision(
 
     # Autosave: htmx saves the draft on change, without a page load; a reload shows it kept.
     page.click("main a.button[href$='/edit']")
+    page.wait_for_url("**/edit")
+    page.wait_for_load_state("load")  # htmx (deferred) listens from DOMContentLoaded on
     page.fill("#team_size", "45")
     with page.expect_response(lambda r: r.url.endswith("/autosave") and r.status == 200):
         page.locator("#team_size").press("Tab")
