@@ -198,7 +198,8 @@ def main() -> None:
                 if server.poll() is not None or time.monotonic() > deadline:
                     raise SystemExit(f"the API did not start; see {log}") from None
             time.sleep(0.2)
-        run(base, args.requests, min(args.proposals, get_settings().page_size_max))
+        # The list page shows one page of the default size (its cursor leads on): the API alike.
+        run(base, args.requests, get_settings().page_size_default)
     finally:
         if server is not None:
             server.terminate()

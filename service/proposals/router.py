@@ -21,6 +21,7 @@ from service.proposals.models import (
     ProposalUpdate,
     TransitionPublic,
 )
+from service.proposals.vocabulary import TherapeuticArea
 from service.storable import StorableInput
 from service.workflow.table import State
 
@@ -63,10 +64,13 @@ def list_proposals(
     user: CurrentUser,
     state: State | None = None,
     committee: UUID | None = None,
+    area: TherapeuticArea | None = None,
+    search: Annotated[str | None, Query(max_length=200)] = None,
     cursor: str | None = None,
     limit: Annotated[int | None, Query(ge=1)] = None,
 ) -> ProposalPage:
-    """The proposals the caller may read, newest first; follow `next_cursor` for more."""
+    """The proposals the caller may read, newest first; follow `next_cursor` for more.
+    `area` keeps one therapeutic area, `search` the titles containing its text (any case)."""
     settings = get_settings()
     page_size = min(limit or settings.page_size_default, settings.page_size_max)
     rows, next_cursor = service.list_visible(
@@ -74,6 +78,8 @@ def list_proposals(
         user=user,
         state=state,
         committee_id=committee,
+        area=area,
+        search=search,
         cursor=cursor,
         limit=page_size,
     )

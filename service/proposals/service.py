@@ -23,6 +23,8 @@ from service.proposals.models import (
     Transition,
     TransitionPublic,
 )
+from service.proposals.vocabulary import TherapeuticArea
+from service.search import contains
 from service.workflow.moves import move
 from service.workflow.table import Actor, Event, GuardContext, State, Tag, has_tag
 
@@ -35,15 +37,22 @@ def list_visible(
     user: User,
     state: State | None = None,
     committee_id: UUID | None = None,
+    area: TherapeuticArea | None = None,
+    search: str | None = None,
     cursor: str | None = None,
     limit: int,
 ) -> tuple[list[ProposalPublic], str | None]:
-    """A page of the proposals `user` may read, newest first, and the cursor of the next page."""
+    """A page of the proposals `user` may read, newest first, and the cursor of the next page;
+    filtered by state, committee, therapeutic area and words in the title."""
     query = policy.readable_proposals(user=user)
     if state is not None:
         query = query.where(Proposal.state == state)
     if committee_id is not None:
         query = query.where(Proposal.committee_id == committee_id)
+    if area is not None:
+        query = query.where(Proposal.therapeutic_area == area)
+    if search and search.strip():
+        query = query.where(contains(search.strip(), Proposal.title))
     key = [(col(Proposal.created_at), False), (col(Proposal.id), False)]
     rows, next_cursor = split_page(
         session.exec(keyset(query, key, cursor, [datetime, UUID], limit)).all(),

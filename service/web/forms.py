@@ -1,11 +1,20 @@
 """Form fields in, the same Pydantic models as the API, each field's error in the reader's words."""
 
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from fastapi import Request, Response
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, ValidationError
+from sqlmodel import Session
 from starlette.datastructures import FormData
 
+from service.auth.models import User
+from service.errors import DomainError
+from service.web import i18n
 from service.web.i18n import N_
+from service.web.render import gettext, redirect, render
 
 # Pydantic's error types as a reader is told them; `{...}` takes the error's context.
 _MESSAGES: dict[str, str] = {
@@ -19,6 +28,10 @@ _MESSAGES: dict[str, str] = {
     "int_from_float": N_("Enter a whole number."),
     "enum": N_("Choose one of the options."),
     "too_long": N_("Too many entries."),
+    "bool_parsing": N_("Choose one of the options."),
+    "url_parsing": N_("Enter a web address such as https://example.org/hooks."),
+    "url_scheme": N_("Enter a web address such as https://example.org/hooks."),
+    "url_type": N_("Enter a web address such as https://example.org/hooks."),
 }
 # Errors our own validators raise, by field: what the reader should do instead.
 _FIELD_MESSAGES: dict[str, str] = {
@@ -26,12 +39,25 @@ _FIELD_MESSAGES: dict[str, str] = {
     "keywords": N_("At most 50 entries of at most 200 characters each."),
     "declared_conflicts": N_("At most 50 entries of at most 200 characters each."),
     "body": N_("Write something first: the text is empty."),
+    "email": N_("Enter an e-mail address such as name@example.org."),
+    "url": N_("Use at most 2000 characters."),
+    "events": N_("Choose among the events offered."),
 }
 _INVALID = N_("This value is not valid.")
 
 LIST_FIELDS = ("target_markets", "keywords", "declared_conflicts")
-NUMBER_FIELDS = ("budget_requested", "expected_peak_sales", "target_launch_year")
-TEXT_FIELDS = ("title", "summary", "therapeutic_area", "modality", "phase")
+NUMBER_FIELDS = (
+    "budget_requested",
+    "expected_peak_sales",
+    "target_launch_year",
+    "team_size",
+    "staff_international_experience",
+    "overseas_sites",
+)
+TEXT_FIELDS = ("title", "summary", "therapeutic_area", "modality", "phase", "indication_detail")
+# Yes / no / not stated: a select whose empty choice leaves the field unset (None).
+YES_NO_FIELDS = ("rare_disease", "biomarker")
+_YES_NO = {"yes": True, "no": False, "": None}
 
 
 def proposal_payload(form: FormData) -> dict[str, Any]:
@@ -46,6 +72,10 @@ def proposal_payload(form: FormData) -> dict[str, Any]:
     for name in NUMBER_FIELDS:
         raw = str(form.get(name) or "").replace(" ", "").replace(",", "").strip()
         payload[name] = raw or None
+    for name in YES_NO_FIELDS:
+        raw = str(form.get(name) or "").strip()
+        # Anything else goes on as sent, for the model to refuse beside the field.
+        payload[name] = _YES_NO.get(raw, raw)
     payload["target_markets"] = [str(v) for v in form.getlist("target_markets") if str(v)]
     for name in ("keywords", "declared_conflicts"):
         text = str(form.get(name) or "")
@@ -95,3 +125,87 @@ def password_error(detail: str, gettext: Any, minimum: int) -> str:
         if reason.startswith(start):
             return str(gettext(message)).format(min_length=minimum)
     return str(gettext(_WEAK_PASSWORD))
+
+
+M = TypeVar("M", bound=BaseModel)
+Translate = Callable[[str], str]
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A service's refusal shown beside a form field instead of an error page.
+
+    It matches an `error` of this type naming `field` (or naming none); `message` is the
+    message to translate, or a function of the service's English detail and the translator.
+    """
+
+    error: type[DomainError]
+    field: str
+    message: str | Callable[[str, Translate], str]
+
+    def explain(self, detail: str, translate: Translate) -> str:
+        if isinstance(self.message, str):
+            return translate(self.message)
+        return self.message(detail, translate)
+
+
+async def submit_form(
+    request: Request,
+    session: Session,
+    *,
+    model: type[M],
+    payload: Mapping[str, Any],
+    act: Callable[[M], str | Response],
+    template: str,
+    context: Callable[[dict[str, str]], dict[str, Any]],
+    user: User | None = None,
+    refusals: Sequence[Refusal] = (),
+) -> Response:
+    """A form post, the same way on every page: validate `payload` with the API's own `model`,
+    `act` on it (the service call; it answers where to go next, or the response itself),
+    commit and redirect (303). Otherwise nothing is kept, and `template` is shown again with
+    `context(errors)`, each field's error in the reader's words: the model's, and the
+    service's `refusals`. Any other refusal is the page's error page (404, 403, 409...).
+
+    `act` runs off the event loop: the services it calls may hash passwords, which is slow.
+    """
+    language = i18n.language_of(request)
+
+    def translate(message: str) -> str:
+        return gettext(language, message)
+
+    try:
+        data = model.model_validate(dict(payload))
+        outcome = await run_in_threadpool(act, data)
+    except ValidationError as error:
+        errors, status = field_errors(error, translate), 422
+    except DomainError as refused:
+        named = refused.extra.get("field")
+        found = next(
+            (r for r in refusals if isinstance(refused, r.error) and named in (None, r.field)),
+            None,
+        )
+        if found is None:
+            raise
+        errors, status = (
+            {found.field: found.explain(refused.detail, translate)},
+            refused.status_code,
+        )
+    else:
+        session.commit()
+        return outcome if isinstance(outcome, Response) else redirect(outcome)
+    session.rollback()
+    return render(request, template, context(errors), user=user, status_code=status)
+
+
+def valid_part(
+    model: type[M], payload: Mapping[str, Any], translate: Translate
+) -> tuple[M, dict[str, str]]:
+    """What of `payload` passes `model`, and each other field's error: an autosave keeps the
+    fields written so far and says what is wrong with the rest."""
+    try:
+        return model.model_validate(dict(payload)), {}
+    except ValidationError as error:
+        errors = field_errors(error, translate)
+    kept = {name: value for name, value in payload.items() if name not in errors}
+    return model.model_validate(kept), errors

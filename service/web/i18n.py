@@ -6,7 +6,7 @@ The catalogues themselves are service.i18n's, shared with e-mails and letters.
 import datetime as dt
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import format_currency, format_decimal, format_percent
 from starlette.requests import Request
 
@@ -68,6 +68,10 @@ class Formats:
 
     def date(self, value: dt.datetime | None) -> str:
         return "" if value is None else format_date(value, "medium", locale=self.locale)
+
+    def time(self, value: dt.datetime | None) -> str:
+        """Hours and minutes (UTC), as in "saved at 14:05"."""
+        return "" if value is None else format_time(value, "short", locale=self.locale)
 
     def number(self, value: float | None) -> str:
         return "" if value is None else format_decimal(value, locale=self.locale)

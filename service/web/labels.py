@@ -11,7 +11,7 @@ from service.assignment.models import AssignmentStatus
 from service.assignment.profiles import Preference
 from service.auth.models import Role
 from service.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
-from service.proposals.vocabulary import Modality, Phase, TherapeuticArea
+from service.proposals.vocabulary import IndicationDetail, Modality, Phase, TherapeuticArea
 from service.reviews.models import Outcome, Recommendation
 from service.web.i18n import N_
 from service.workflow.table import State
@@ -102,6 +102,11 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         "chair": N_("Chair"),
         "admin": N_("Administrator"),
     },
+    IndicationDetail: {
+        "solid_tumour": N_("Solid tumour"),
+        "hematologic_cancer": N_("Hematologic cancer"),
+        "non_malignant": N_("Non-malignant blood disease"),
+    },
     ProspectBand: {
         "strong": N_("Strong prospect"),
         "moderate": N_("Moderate prospect"),
@@ -149,6 +154,14 @@ FIELDS: dict[str, str] = {
     "target_markets": N_("Target markets"),
     "keywords": N_("Keywords"),
     "declared_conflicts": N_("Declared conflicts of interest"),
+    "indication_detail": N_("Kind of indication (oncology and hematology)"),
+    "rare_disease": N_("Rare disease"),
+    "biomarker": N_("Patients selected by a biomarker"),
+    "team_size": N_("Team size (people)"),
+    "staff_international_experience": N_(
+        "Staff with international regulatory or GMP experience (people)"
+    ),
+    "overseas_sites": N_("Sites abroad"),
     "attachments": N_("At least one attachment (the business plan)"),
 }
 
@@ -173,4 +186,11 @@ ERROR_EXPLANATIONS = {
     415: N_("This type of file is not accepted, or its content does not match its name."),
     422: N_("Some of what was sent is not valid."),
     429: N_("Too many attempts; please wait a little and try again."),
+}
+
+# The events an organisation's webhook may hear of (service.policy.APPLICANT_EVENTS), in words.
+WEBHOOK_EVENTS: dict[str, str] = {
+    "proposal.returned": N_("A proposal is returned for completion"),
+    "proposal.response_open": N_("The reviews are in and wait for your answer"),
+    "proposal.decided": N_("The committee decided on a proposal"),
 }

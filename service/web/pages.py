@@ -7,7 +7,7 @@ the API calls (which applies the same access rules), commits, and redirects (303
 import io
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -22,8 +22,17 @@ from service.analysis.service import read_analysis
 from service.assignment import service as assignment
 from service.assignment.models import AssignmentStatus
 from service.assignment.profiles import Preference
+from service.auth import accounts
 from service.auth import service as auth
-from service.auth.models import PasswordChange, Role, User
+from service.auth.models import (
+    InvitationAccept,
+    InvitationCreate,
+    PasswordChange,
+    PasswordResetConfirm,
+    PasswordResetRequest,
+    Role,
+    User,
+)
 from service.auth.router import client_address
 from service.charts.analysis import analysis_charts
 from service.committees.models import Committee
@@ -33,18 +42,29 @@ from service.deps import SessionDep
 from service.dossier import pdf as dossier_pdf
 from service.dossier.service import dossier
 from service.errors import (
+    Conflict,
     DomainError,
     InvalidInput,
     NotAuthenticated,
     NotFound,
     PayloadTooLarge,
+    TooManyRequests,
     UnsupportedMediaType,
 )
 from service.i18n import Text
+from service.notifications import webhooks
+from service.organisations import members
+from service.organisations.models import Organisation
 from service.pagination import page_size
 from service.proposals import attachments, service
 from service.proposals.models import Proposal, ProposalCreate, ProposalUpdate
-from service.proposals.vocabulary import SCO_MEMBER_STATES, Modality, Phase, TherapeuticArea
+from service.proposals.vocabulary import (
+    SCO_MEMBER_STATES,
+    IndicationDetail,
+    Modality,
+    Phase,
+    TherapeuticArea,
+)
 from service.reviews import discussion
 from service.reviews import response as applicant_response
 from service.reviews import service as reviews
@@ -53,8 +73,22 @@ from service.reviews.schemas import ReviewDraft, TextRequest
 from service.reviews.service import ROUND_STATES
 from service.screening.service import problems as screening_problems
 from service.web import i18n, sessions
-from service.web.forms import field_errors, password_error, proposal_payload
-from service.web.labels import ERROR_EXPLANATIONS, MARKETS_OTHER, TIMELINE, UPLOAD_ERRORS
+from service.web.forms import (
+    Refusal,
+    field_errors,
+    password_error,
+    proposal_payload,
+    submit_form,
+    valid_part,
+)
+from service.web.i18n import N_
+from service.web.labels import (
+    ERROR_EXPLANATIONS,
+    MARKETS_OTHER,
+    TIMELINE,
+    UPLOAD_ERRORS,
+    WEBHOOK_EVENTS,
+)
 from service.web.render import gettext, redirect, render
 from service.workflow.table import State, Tag, has_tag
 
@@ -119,19 +153,27 @@ def _safe_next(target: str | None) -> str:
 # --- home, sign-in, language -----------------------------------------------------------------
 
 
+# Where each role's work starts: admins review nothing (the queue), chairs run the board.
+_HOMES = {
+    Role.applicant: "/proposals",
+    Role.reviewer: "/assignments",
+    Role.chair: "/board",
+    Role.admin: "/admin/queue",
+}
+
+
 @router.get("/", include_in_schema=False)
 def home(request: Request, session: SessionDep) -> Response:
     user = sessions.current_user(request, session)
     if user is None:
         return redirect("/login")
-    if user.role == Role.admin:
-        return redirect("/admin/queue")  # admins review nothing: their home is the queue
-    return redirect("/proposals" if user.role == Role.applicant else "/assignments")
+    return redirect(_HOMES[user.role])
 
 
 @router.get("/login", include_in_schema=False)
-def login_page(request: Request, next: str = "/") -> Response:
-    return render(request, "login.html", {"next": _safe_next(next), "email": "", "error": None})
+def login_page(request: Request, next: str = "/", reset: str = "") -> Response:
+    context = {"next": _safe_next(next), "email": "", "error": None, "reset": reset == "1"}
+    return render(request, "login.html", context)
 
 
 @router.post("/login", include_in_schema=False)
@@ -151,7 +193,7 @@ async def log_in(request: Request, session: SessionDep) -> Response:
     except NotAuthenticated:
         session.commit()  # the failed attempt counts towards the throttle
         error = gettext(_language(request), "Incorrect e-mail or password.")
-        context = {"next": target, "email": email, "error": error}
+        context = {"next": target, "email": email, "error": error, "reset": False}
         return render(request, "login.html", context, status_code=401)
     session.commit()
     response = redirect(target)
@@ -180,18 +222,155 @@ async def choose_language(request: Request) -> Response:
     return response
 
 
+# --- a forgotten password, a first sign-in from an invitation ---------------------------------
+
+# A link's token that does not work, whatever the reason: nothing says which.
+_LINK_UNUSABLE = N_("This link is invalid, used or expired.")
+_ACCOUNT_EXISTS = N_(
+    "An account with this e-mail already exists: sign in or ask for a new password."
+)
+
+
+def _password_refused(detail: str, translate: Callable[[str], str]) -> str:
+    return password_error(detail, translate, get_settings().password_min_length)
+
+
+@router.get("/password-reset", include_in_schema=False)
+def password_reset_page(request: Request, token: str = "", sent: str = "") -> Response:
+    """Without a token: ask for a link by e-mail. With the e-mailed link's: a new password."""
+    context = {"token": token, "email": "", "errors": {}, "sent": sent == "1"}
+    return render(request, "password_reset.html", context)
+
+
+@router.post("/password-reset", include_in_schema=False)
+async def ask_for_password_reset(request: Request, session: SessionDep) -> Response:
+    form = await request.form()
+    email = str(form.get("email") or "").strip()
+
+    def send(data: PasswordResetRequest) -> str:
+        # Throttled per e-mail and per address like the API's; the same answer either way.
+        accounts.request_password_reset(
+            session=session, email=data.email, client=client_address(request)
+        )
+        return "/password-reset?sent=1"
+
+    return await submit_form(
+        request,
+        session,
+        model=PasswordResetRequest,
+        payload={"email": email},
+        act=send,
+        template="password_reset.html",
+        context=lambda errors: {"token": "", "email": email, "errors": errors, "sent": False},
+        refusals=[
+            Refusal(
+                TooManyRequests,
+                "email",
+                N_("Too many requests for a new password; please wait a few minutes."),
+            )
+        ],
+    )
+
+
+@router.post("/password-reset/confirm", include_in_schema=False)
+async def reset_password(request: Request, session: SessionDep) -> Response:
+    form = await request.form()
+    token = str(form.get("token") or "")
+
+    def reset(data: PasswordResetConfirm) -> str:
+        accounts.reset_password(session=session, token=data.token, new_password=data.new_password)
+        return "/login?reset=1"
+
+    return await submit_form(
+        request,
+        session,
+        model=PasswordResetConfirm,
+        payload={"token": token, "new_password": str(form.get("new_password") or "")},
+        act=reset,
+        template="password_reset.html",
+        context=lambda errors: {"token": token, "email": "", "errors": errors, "sent": False},
+        refusals=[
+            Refusal(InvalidInput, "token", _LINK_UNUSABLE),
+            Refusal(InvalidInput, "new_password", _password_refused),
+        ],
+    )
+
+
+@router.get("/invitations/accept", include_in_schema=False)
+def invitation_page(request: Request, token: str = "") -> Response:
+    return render(request, "invitation.html", {"token": token, "errors": {}})
+
+
+@router.post("/invitations/accept", include_in_schema=False)
+async def accept_invitation(request: Request, session: SessionDep) -> Response:
+    """The invited person's first sign-in: the password it chose opens the account and a session."""
+    form = await request.form()
+    token = str(form.get("token") or "")
+
+    def open_account(data: InvitationAccept) -> Response:
+        user = accounts.accept_invitation(session=session, token=data.token, password=data.password)
+        sessions.sign_out(request, session)  # whoever was signed in on this browser before
+        response = redirect("/")
+        sessions.start(response, auth.open_session(session=session, user=user))
+        return response
+
+    return await submit_form(
+        request,
+        session,
+        model=InvitationAccept,
+        payload={"token": token, "password": str(form.get("password") or "")},
+        act=open_account,
+        template="invitation.html",
+        context=lambda errors: {"token": token, "errors": errors},
+        refusals=[
+            Refusal(InvalidInput, "token", _LINK_UNUSABLE),
+            Refusal(InvalidInput, "password", _password_refused),
+            Refusal(Conflict, "email", _ACCOUNT_EXISTS),
+        ],
+    )
+
+
 # --- the applicant's proposals ---------------------------------------------------------------
 
 
 @router.get("/proposals", include_in_schema=False)
 def proposals_page(
-    request: Request, session: SessionDep, user: PageUser, state: str = ""
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    state: str = "",
+    area: str = "",
+    search: str = "",
+    cursor: str = "",
 ) -> Response:
+    """The proposals by the same list as the API's, its filters and its cursor pages."""
     chosen = State(state) if state in State.__members__ else None
-    rows, _ = service.list_visible(
-        session=session, user=user, state=chosen, limit=get_settings().page_size_max
+    chosen_area = TherapeuticArea(area) if area in TherapeuticArea.__members__ else None
+    search = search.strip()[:200]
+    rows, next_cursor = service.list_visible(
+        session=session,
+        user=user,
+        state=chosen,
+        area=chosen_area,
+        search=search or None,
+        cursor=cursor or None,
+        limit=page_size(None),
     )
-    context = {"proposals": rows, "states": list(State), "chosen": chosen}
+    given = {"search": search, "state": chosen or "", "area": chosen_area or ""}
+    filters = {name: str(value) for name, value in given.items() if value}
+    context = {
+        "proposals": rows,
+        "states": list(State),
+        "areas": list(TherapeuticArea),
+        "chosen": chosen,
+        "chosen_area": chosen_area,
+        "search": search,
+        "filtered": bool(filters),
+        "first_page": f"/proposals?{urlencode(filters)}" if cursor else None,
+        "next_page": f"/proposals?{urlencode({**filters, 'cursor': next_cursor})}"
+        if next_cursor
+        else None,
+    }
     return render(request, "proposals.html", context, user=user)
 
 
@@ -203,6 +382,7 @@ def _form_context(values: dict[str, Any], errors: dict[str, str]) -> dict[str, A
         "areas": list(TherapeuticArea),
         "modalities": list(Modality),
         "phases": list(Phase),
+        "indication_details": list(IndicationDetail),
         "sco_markets": markets,
         "other_markets": [m for m in MARKETS_OTHER if m not in markets],
     }
@@ -226,15 +406,20 @@ def new_proposal_page(request: Request, user: PageUser) -> Response:
 @router.post("/proposals/new", include_in_schema=False)
 async def create_proposal(request: Request, session: SessionDep, user: PageUser) -> Response:
     payload = proposal_payload(await request.form())
-    try:
-        data = ProposalCreate.model_validate(payload)
-    except ValidationError as error:
-        errors = field_errors(error, lambda m: gettext(_language(request), m))
-        context = {**_form_context(payload, errors), "proposal": None}
-        return render(request, "proposal_form.html", context, user=user, status_code=422)
-    proposal = service.create(session=session, user=user, data=data)
-    session.commit()
-    return redirect(f"/proposals/{proposal.id}")
+
+    def create(data: ProposalCreate) -> str:
+        return f"/proposals/{service.create(session=session, user=user, data=data).id}"
+
+    return await submit_form(
+        request,
+        session,
+        model=ProposalCreate,
+        payload=payload,
+        act=create,
+        template="proposal_form.html",
+        context=lambda errors: {**_form_context(payload, errors), "proposal": None},
+        user=user,
+    )
 
 
 @router.get("/proposals/{proposal_id}/edit", include_in_schema=False)
@@ -246,29 +431,73 @@ def edit_proposal_page(
     return render(request, "proposal_form.html", context, user=user)
 
 
+def _row_version(form: Any) -> int | None:
+    """The row_version the form was filled from: an edit based on a stale copy is refused."""
+    version = str(form.get("row_version") or "")
+    return int(version) if version.isdigit() else None
+
+
 @router.post("/proposals/{proposal_id}/edit", include_in_schema=False)
 async def edit_proposal(
     request: Request, session: SessionDep, user: PageUser, proposal_id: UUID
 ) -> Response:
     form = await request.form()
     payload = proposal_payload(form)
-    try:
-        data = ProposalUpdate.model_validate(payload)
-    except ValidationError as error:
-        proposal = _editable(session, user, proposal_id)
-        errors = field_errors(error, lambda m: gettext(_language(request), m))
-        context = {**_form_context(payload, errors), "proposal": proposal}
-        return render(request, "proposal_form.html", context, user=user, status_code=422)
-    version = str(form.get("row_version") or "")
-    service.update(
-        session=session,
+
+    def update(data: ProposalUpdate) -> str:
+        service.update(
+            session=session,
+            user=user,
+            proposal_id=proposal_id,
+            data=data,
+            expected_row_version=_row_version(form),
+        )
+        return f"/proposals/{proposal_id}"
+
+    return await submit_form(
+        request,
+        session,
+        model=ProposalUpdate,
+        payload=payload,
+        act=update,
+        template="proposal_form.html",
+        # Access first: a stranger's invalid edit is a 404, not the form with its errors.
+        context=lambda errors: {
+            **_form_context(payload, errors),
+            "proposal": _editable(session, user, proposal_id),
+        },
         user=user,
-        proposal_id=proposal_id,
-        data=data,
-        expected_row_version=int(version) if version.isdigit() else None,
     )
+
+
+@router.post("/proposals/{proposal_id}/autosave", include_in_schema=False)
+async def autosave(
+    request: Request, session: SessionDep, user: PageUser, proposal_id: UUID
+) -> Response:
+    """The draft form as it is so far (htmx, on change): the valid fields are saved through
+    the same update as the Save button, the others named with their errors."""
+    form = await request.form()
+    language = _language(request)
+    data, errors = valid_part(
+        ProposalUpdate, proposal_payload(form), lambda m: gettext(language, m)
+    )
+    try:
+        proposal = await run_in_threadpool(
+            service.update,
+            session=session,
+            user=user,
+            proposal_id=proposal_id,
+            data=data,
+            expected_row_version=_row_version(form),
+        )
+    except Conflict:
+        # A colleague saved or submitted it meanwhile: nothing is overwritten.
+        session.rollback()
+        context = {"conflict": True, "errors": {}, "proposal": None}
+        return render(request, "_autosave.html", context, user=user, status_code=409)
     session.commit()
-    return redirect(f"/proposals/{proposal_id}")
+    context = {"conflict": False, "errors": errors, "proposal": proposal}
+    return render(request, "_autosave.html", context, user=user)
 
 
 def _timeline(session: Session, user: User, proposal: Proposal) -> list[dict[str, Any]]:
@@ -433,17 +662,28 @@ async def answer_reviews(
 ) -> Response:
     form = await request.form()
     body = str(form.get("body") or "")
-    try:
-        text = TextRequest(body=body)
-    except ValidationError as error:
+
+    def respond(text: TextRequest) -> str:
+        applicant_response.respond(
+            session=session, user=user, proposal_id=proposal_id, body=text.body
+        )
+        return f"/proposals/{proposal_id}#response"
+
+    return await submit_form(
+        request,
+        session,
+        model=TextRequest,
+        payload={"body": body},
+        act=respond,
+        template="proposal.html",
         # Access first (404 for a stranger), then the answer back beside its field.
-        context = _proposal_context(session, user, proposal_id)
-        errors = field_errors(error, lambda m: gettext(_language(request), m))
-        context.update(answer_error=errors.get("body"), answer=body)
-        return render(request, "proposal.html", context, user=user, status_code=422)
-    applicant_response.respond(session=session, user=user, proposal_id=proposal_id, body=text.body)
-    session.commit()
-    return redirect(f"/proposals/{proposal_id}#response")
+        context=lambda errors: {
+            **_proposal_context(session, user, proposal_id),
+            "answer_error": errors.get("body"),
+            "answer": body,
+        },
+        user=user,
+    )
 
 
 @router.post("/proposals/{proposal_id}/withdraw", include_in_schema=False)
@@ -465,6 +705,150 @@ def _editable(session: Session, user: User, proposal_id: UUID) -> Proposal:
     return policy.access(
         session=session, user=user, proposal_id=proposal_id, action=policy.Action.edit
     ).proposal
+
+
+# --- the applicant's colleagues ---------------------------------------------------------------
+
+
+def _colleagues_context(
+    session: Session, user: User, cursor: str | None, values: dict[str, str], errors: dict[str, str]
+) -> dict[str, Any]:
+    people, next_cursor = members.colleagues(
+        session=session, user=user, cursor=cursor, limit=page_size(None)
+    )
+    return {
+        "organisation": session.get(Organisation, user.organisation_id),
+        "people": people,
+        "next_cursor": next_cursor,
+        "invitations": members.open_invitations(session=session, user=user),
+        "values": values,
+        "errors": errors,
+        "invited": False,
+        "hours": get_settings().invitation_hours,
+    }
+
+
+@router.get("/colleagues", include_in_schema=False)
+def colleagues_page(
+    request: Request, session: SessionDep, user: PageUser, cursor: str = "", invited: str = ""
+) -> Response:
+    blank = {"email": "", "full_name": ""}
+    context = _colleagues_context(session, user, cursor or None, blank, {})
+    context["invited"] = invited == "1"
+    return render(request, "colleagues.html", context, user=user)
+
+
+@router.post("/colleagues", include_in_schema=False)
+async def invite_colleague(request: Request, session: SessionDep, user: PageUser) -> Response:
+    """An invitation into the applicant's own organisation, as POST /invitations sends it."""
+    form = await request.form()
+    values = {name: str(form.get(name) or "").strip() for name in ("email", "full_name")}
+
+    def invite(data: InvitationCreate) -> str:
+        policy.applicant_organisation(user, "invite colleagues")
+        accounts.invite(session=session, inviter=user, data=data)
+        return "/colleagues?invited=1"
+
+    return await submit_form(
+        request,
+        session,
+        model=InvitationCreate,
+        payload=values,
+        act=invite,
+        template="colleagues.html",
+        context=lambda errors: _colleagues_context(session, user, None, values, errors),
+        user=user,
+        refusals=[
+            Refusal(Conflict, "email", N_("Someone with this e-mail already has an account.")),
+        ],
+    )
+
+
+# --- the organisation's webhooks ---------------------------------------------------------------
+
+# The new webhook's signing secret rides to the page after the redirect in a short-lived cookie,
+# so that it is shown once, and a reload neither shows it again nor registers a second webhook.
+_WEBHOOK_SECRET_COOKIE = "committee_webhook_secret"
+
+
+def _webhooks_context(
+    session: Session, user: User, cursor: str | None, values: dict[str, Any], errors: dict[str, str]
+) -> dict[str, Any]:
+    rows, next_cursor = webhooks.list_webhooks(
+        session=session, user=user, cursor=cursor, limit=page_size(None)
+    )
+    return {
+        "webhooks": rows,
+        "next_cursor": next_cursor,
+        "events": WEBHOOK_EVENTS,
+        "may_register": user.role == Role.applicant,
+        "values": values,
+        "errors": errors,
+        "secret": None,
+    }
+
+
+@router.get("/webhooks", include_in_schema=False)
+def webhooks_page(
+    request: Request, session: SessionDep, user: PageUser, cursor: str = ""
+) -> Response:
+    context = _webhooks_context(session, user, cursor or None, {"url": "", "events": []}, {})
+    context["secret"] = request.cookies.get(_WEBHOOK_SECRET_COOKIE)
+    response = render(request, "webhooks.html", context, user=user)
+    if context["secret"]:
+        sessions.forget_once(response, _WEBHOOK_SECRET_COOKIE, path="/webhooks")
+    return response
+
+
+@router.post("/webhooks", include_in_schema=False)
+async def register_webhook(request: Request, session: SessionDep, user: PageUser) -> Response:
+    form = await request.form()
+    values = {
+        "url": str(form.get("url") or "").strip(),
+        "events": [str(e) for e in form.getlist("events") if str(e)],
+    }
+
+    def register(data: webhooks.WebhookCreate) -> Response:
+        webhook = webhooks.register_webhook(session=session, user=user, data=data)
+        response = redirect("/webhooks#new-secret")
+        sessions.keep_once(response, _WEBHOOK_SECRET_COOKIE, webhook.secret, path="/webhooks")
+        return response
+
+    limit = get_settings().webhooks_per_organisation_max
+    return await submit_form(
+        request,
+        session,
+        model=webhooks.WebhookCreate,
+        payload=values,
+        act=register,
+        template="webhooks.html",
+        context=lambda errors: _webhooks_context(session, user, None, values, errors),
+        user=user,
+        refusals=[
+            Refusal(
+                InvalidInput,
+                "url",
+                N_(
+                    "This address cannot be called: use a public http or https address, "
+                    "without a user name or password."
+                ),
+            ),
+            Refusal(
+                Conflict,
+                "url",
+                lambda _, translate: translate(
+                    N_("Your organisation has {limit} webhooks, the most it may; delete one first.")
+                ).format(limit=limit),
+            ),
+        ],
+    )
+
+
+@router.post("/webhooks/{webhook_id}/delete", include_in_schema=False)
+def delete_webhook(session: SessionDep, user: PageUser, webhook_id: UUID) -> Response:
+    webhooks.remove_webhook(session=session, user=user, webhook_id=webhook_id)
+    session.commit()
+    return redirect("/webhooks")
 
 
 # --- the reviewer's assignments --------------------------------------------------------------
@@ -633,17 +1017,26 @@ async def add_to_discussion(
     form = await request.form()
     item = _assignment(session, user, assignment_id)  # 404 before 422
     body = str(form.get("body") or "")
-    try:
-        text = TextRequest(body=body)
-    except ValidationError as error:
+
+    def comment(text: TextRequest) -> str:
+        discussion.comment(session=session, user=user, proposal_id=item.proposal_id, body=text.body)
+        return f"/assignments/{assignment_id}#discussion"
+
+    return await submit_form(
+        request,
+        session,
+        model=TextRequest,
+        payload={"body": body},
+        act=comment,
+        template="assignment.html",
         # The comment comes back beside its field, with what is wrong in the reader's words.
-        context = _assignment_context(request, session, user, assignment_id)
-        errors = field_errors(error, lambda m: gettext(_language(request), m))
-        context.update(comment_error=errors.get("body"), comment=body)
-        return render(request, "assignment.html", context, user=user, status_code=422)
-    discussion.comment(session=session, user=user, proposal_id=item.proposal_id, body=text.body)
-    session.commit()
-    return redirect(f"/assignments/{assignment_id}#discussion")
+        context=lambda errors: {
+            **_assignment_context(request, session, user, assignment_id),
+            "comment_error": errors.get("body"),
+            "comment": body,
+        },
+        user=user,
+    )
 
 
 # --- bids on the proposals waiting in my committees ----------------------------------------

@@ -122,3 +122,16 @@ async def check_csrf(request: Request) -> None:
     )
     if not valid:
         raise Forbidden("the form has expired or did not come from this site; reload the page")
+
+
+def keep_once(response: Response, name: str, value: str, *, path: str) -> None:
+    """Hand `value` to the next page under `path` only (a secret shown once after a redirect):
+    scripts cannot read it, other sites never send it, and it lapses in five minutes."""
+    response.set_cookie(
+        name, value, max_age=300, httponly=True, samesite="strict", secure=_secure(), path=path
+    )
+
+
+def forget_once(response: Response, name: str, *, path: str) -> None:
+    """The page showed what `keep_once` kept: the browser drops it."""
+    response.delete_cookie(name, path=path, httponly=True, samesite="strict", secure=_secure())

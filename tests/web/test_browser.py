@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from service.web.i18n import translations
+from tests.auth.test_account_lifecycle import _link_token
 from tests.conftest import Api
 from tests.pipeline.conftest import PDF, Process, state_of, submitted_proposal, wait_for
 from tests.web.conftest import DESKTOP, PHONE, SCREENSHOTS
@@ -142,7 +143,31 @@ def test_applicant_creates_submits_and_reads_the_decision(
     page.check("input[name=target_markets][value=CN]")
     page.check("input[name=target_markets][value=KZ]")
     page.fill("#keywords", "bispecific\noncology")
+    # The method-2 intake: the benchmark row and the team the analysis reads.
+    page.select_option("#indication_detail", "solid_tumour")
+    page.select_option("#rare_disease", "no")
+    page.select_option("#biomarker", "yes")
+    page.fill("#team_size", "40")
+    page.fill("#staff_international_experience", "12")
+    page.fill("#overseas_sites", "1")
     page.click("main form button[type=submit]")
+    page.wait_for_selector("#check")
+
+    # Autosave: htmx saves the draft on change, without a page load; a reload shows it kept.
+    page.click("main a.button[href$='/edit']")
+    page.wait_for_url("**/edit")
+    page.wait_for_load_state("load")  # htmx (deferred) listens from DOMContentLoaded on
+    page.fill("#team_size", "45")
+    with page.expect_response(lambda r: r.url.endswith("/autosave") and r.status == 200):
+        page.locator("#team_size").press("Tab")
+    saved = tab.words("Saved at %(time)s UTC.").split("%(time)s")[0].strip()
+    assert saved in page.locator("#autosave").inner_text()
+    page.reload()
+    assert page.locator("#team_size").input_value() == "45"
+    assert page.locator("#indication_detail").input_value() == "solid_tumour"
+    assert page.locator("#biomarker").input_value() == "yes"
+    tab.look("proposal-autosaved")
+    page.click("main form .actions a")  # Cancel: back to the proposal, nothing more to save
     page.wait_for_selector("#check")
     # The check before submitting names the missing business plan, in the screening's words.
     assert page.locator("#check ul.missing li").count() >= 1
@@ -197,7 +222,118 @@ def test_applicant_creates_submits_and_reads_the_decision(
 
     page.goto("/proposals")
     tab.look("proposals")
+    page.fill("#search", "bispecific")
+    page.select_option("#area", "oncology")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url("**/proposals?search=bispecific*")
+    assert page.locator("table.list tbody tr").count() == 1
+    tab.look("proposals-filtered")
+    seen = api_of.as_(committee["applicant"])("GET", f"/proposals/{proposal_id}").json()
+    assert (seen["team_size"], seen["indication_detail"], seen["biomarker"]) == (
+        45,
+        "solid_tumour",
+        True,
+    )
     context.close()
+
+
+STRONG = "violet tundra harbour quietly"
+
+
+@pytest.fixture
+def loopback_webhooks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The API process (started after this) lets webhooks call 127.0.0.1: nothing here resolves
+    a public host name."""
+    monkeypatch.setenv("WEBHOOK_ALLOW_PRIVATE", "true")
+
+
+@pytest.mark.parametrize(("language", "accept_language"), LANGUAGES, ids=[x[0] for x in LANGUAGES])
+def test_applicant_resets_the_password_invites_a_colleague_and_registers_a_webhook(
+    browser: Any,
+    loopback_webhooks: None,
+    server: str,
+    session: Any,
+    committee: dict[str, Any],
+    language: str,
+    accept_language: str,
+) -> None:
+    applicant = committee["applicant"]
+    context = browser.new_context(locale=accept_language, viewport=DESKTOP, base_url=server)
+    tab = Browsing(context.new_page(), language, "applicant")
+    page = tab.page
+
+    # A forgotten password: the link from the sign-in page, the e-mail, a new password.
+    page.goto("/login")
+    page.click("main a[href='/password-reset']")
+    tab.look("password-reset")
+    page.fill("#email", "not an address")
+    page.click("main button[type=submit]")
+    assert page.locator("#email-error").is_visible()
+    tab.look("password-reset-errors")
+    page.fill("#email", applicant)
+    page.click("main button[type=submit]")
+    page.wait_for_selector("#reset-sent")
+    tab.look("password-reset-sent")
+    page.goto(f"/password-reset?token={_link_token(session, 'account.password_reset', applicant)}")
+    tab.look("password-new")
+    page.fill("#new_password", "password1234")
+    page.click("main button[type=submit]")
+    assert page.locator("#new_password-error").is_visible()
+    tab.look("password-new-errors")
+    page.fill("#new_password", STRONG)
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/login?reset=1")
+    tab.look("sign-in-after-reset")
+    page.fill("#email", applicant)
+    page.fill("#password", STRONG)
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/proposals")
+
+    # Colleagues: the members, and an invitation into the organisation.
+    page.click("header nav a[href='/colleagues']")
+    tab.look("colleagues")
+    colleague = f"mei.{language.lower()}@acme.example"
+    page.fill("#full_name", "Mei Lin")
+    page.fill("#email", colleague)
+    page.click("main form[action='/colleagues'] button[type=submit]")
+    page.wait_for_selector("#invitations [role=status]")
+    assert colleague in page.locator("#invitations").inner_text()
+    tab.look("colleagues-invited")
+
+    # Webhooks: a refused address beside its field, the secret shown once, then deletion.
+    page.click("header nav a[href='/webhooks']")
+    tab.look("webhooks")
+    page.fill("#url", "https://user:secret@hooks.acme.example/")
+    page.click("main form[action='/webhooks'] button[type=submit]")
+    assert page.locator("#url-error").is_visible()
+    tab.look("webhooks-errors")
+    page.fill("#url", "http://127.0.0.1:9/committee")
+    page.check("input[name=events][value='proposal.decided']")
+    page.click("main form[action='/webhooks'] button[type=submit]")
+    page.wait_for_selector("#new-secret code.secret")
+    assert page.locator("#new-secret code.secret").inner_text().startswith("whsec_")
+    tab.look("webhooks-secret")
+    page.reload()
+    assert page.locator("#new-secret").count() == 0  # shown once
+    page.click("main form[action$='/delete'] button[type=submit]")
+    page.wait_for_selector("#registered-heading ~ p.empty")
+    context.close()
+
+    # The colleague's first sign-in, from the invitation's link, in its own browser.
+    theirs = browser.new_context(locale=accept_language, viewport=DESKTOP, base_url=server)
+    tab = Browsing(theirs.new_page(), language, "applicant")
+    page = tab.page
+    page.goto(f"/invitations/accept?token={_link_token(session, 'account.invitation', colleague)}")
+    tab.look("invitation")
+    page.fill("#password", "short")
+    page.click("main button[type=submit]")
+    assert page.locator("#password-error").is_visible()
+    tab.look("invitation-errors")
+    page.fill("#password", STRONG)
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/proposals")
+    assert "Mei Lin" in page.locator("header").inner_text()
+    theirs.close()
 
 
 def test_applicant_withdraws_only_after_confirming(

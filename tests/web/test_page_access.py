@@ -39,10 +39,20 @@ PAGES = [
     ("POST", "/bids/{p}"),
     ("GET", "/account"),
     ("POST", "/account/password"),
+    ("POST", "/proposals/{p}/autosave"),
+    ("GET", "/colleagues"),
+    ("POST", "/colleagues"),
+    ("GET", "/webhooks"),
+    ("POST", "/webhooks"),
+    ("POST", "/webhooks/{w}/delete"),
 ]
 # Open to everyone: the way in, the language, the way out.
 PUBLIC = {("GET", "/"), ("GET", "/login"), ("POST", "/login"), ("POST", "/logout"),
           ("POST", "/language")}  # fmt: skip
+# Also open: a forgotten password and the first sign-in from an invitation (the link's token).
+PUBLIC |= {("GET", "/password-reset"), ("POST", "/password-reset"),
+           ("POST", "/password-reset/confirm"), ("GET", "/invitations/accept"),
+           ("POST", "/invitations/accept")}  # fmt: skip
 
 
 @pytest.fixture
@@ -78,7 +88,8 @@ def target(api: Api, committee: dict[str, Any], draft: dict[str, Any]) -> dict[s
         "POST", f"/proposals/{draft['id']}/attachments", files={"file": ("plan.pdf", PDF)}
     )
     assert attached.status_code == 201
-    return {"p": draft["id"], "a": attached.json()["id"], "x": str(uuid.uuid4())}
+    return {"p": draft["id"], "a": attached.json()["id"], "x": str(uuid.uuid4()),
+            "w": str(uuid.uuid4())}  # fmt: skip
 
 
 def _call(web: Any, method: str, path: str, token: str) -> Any:
@@ -91,7 +102,8 @@ def _call(web: Any, method: str, path: str, token: str) -> Any:
 def test_the_table_covers_every_page_route() -> None:
     from service.web.pages import router
 
-    short = {"{proposal_id}": "{p}", "{attachment_id}": "{a}", "{assignment_id}": "{x}"}
+    short = {"{proposal_id}": "{p}", "{attachment_id}": "{a}", "{assignment_id}": "{x}",
+             "{webhook_id}": "{w}"}  # fmt: skip
     routes = set()
     for route in router.routes:
         path = getattr(route, "path", "")
