@@ -460,7 +460,7 @@ def test_the_admin_menu_shows_only_to_admins(
     web: Any, admin_web: Any, committee: dict[str, Any]
 ) -> None:
     page = admin_web.get("/account")
-    for href in ("/admin/queue", "/admin/users", "/admin/audit", "/stats"):
+    for href in ("/admin/queue", "/admin/users", "/admin/audit", "/reports/statistics"):
         assert f'href="{href}"' in page.text
     assert 'href="/admin/queue" aria-current="page"' in admin_web.get("/admin/queue").text
     admin_web.cookies.clear()
