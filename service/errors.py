@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -115,7 +115,11 @@ async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
     # Services name the one field at fault as `field=`; clients read every blamed field from
     # the `fields` list, whichever error it is.
     if "field" in extra:
-        extra["fields"] = [{"field": extra.pop("field"), "message": exc.detail}]
+        problem = {"field": extra.pop("field"), "message": exc.detail}
+        # A refusal with a stable code (and its params) lets clients say it in their words.
+        if "code" in extra:
+            problem |= {"code": extra.pop("code"), "params": extra.pop("params", {})}
+        extra["fields"] = [problem]
     return JSONResponse(
         _body(type(exc).__name__, exc.detail, **extra), exc.status_code, headers=headers
     )
@@ -223,6 +227,14 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
 class FieldProblem(BaseModel):
     field: str
     message: str
+    code: str | None = Field(
+        default=None,
+        description="A stable code for the refusal where one exists (e.g. password_too_short), "
+        "for clients that word it themselves; `message` stays the English text",
+    )
+    params: dict[str, int | str] | None = Field(
+        default=None, description="The values the code's wording takes, e.g. min_length"
+    )
 
 
 class ErrorBody(BaseModel):

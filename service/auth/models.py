@@ -87,7 +87,7 @@ class UserCreate(UserBase, StorableInput):
         # The e-mail and name are validated before the password (field order).
         email, name = info.data.get("email", ""), info.data.get("full_name", "")
         if problem := password_problem(value, email=email, name=name):
-            raise ValueError(problem)
+            raise ValueError(str(problem))
         return value
 
     @field_validator("expertise_keywords")

@@ -22,8 +22,7 @@ from service.analysis.service import read_analysis
 from service.assignment import service as assignment
 from service.assignment.models import AssignmentStatus
 from service.assignment.profiles import Preference
-from service.auth import service as auth
-from service.auth.models import PasswordChange, Role, User
+from service.auth.models import Role, User
 from service.auth.router import client_address
 from service.committees.models import Committee
 from service.config import get_settings
@@ -49,7 +48,7 @@ from service.reviews.schemas import ReviewDraft, TextRequest
 from service.reviews.service import ROUND_STATES
 from service.screening.service import problems as screening_problems
 from service.web import i18n, sessions
-from service.web.forms import field_errors, password_error, proposal_payload
+from service.web.forms import field_errors, proposal_payload
 from service.web.labels import ERROR_EXPLANATIONS, MARKETS_OTHER, TIMELINE, UPLOAD_ERRORS
 from service.web.render import gettext, redirect, render
 from service.workflow.table import State, Tag, has_tag
@@ -159,18 +158,6 @@ def log_out(request: Request, session: SessionDep) -> Response:
     session.commit()
     response = redirect("/login")
     sessions.end(response)
-    return response
-
-
-@router.post("/language", include_in_schema=False)
-async def choose_language(request: Request) -> Response:
-    form = await request.form()
-    chosen = str(form.get("language") or "")
-    response = redirect(_safe_next(str(form.get("next") or "/")))
-    if chosen in i18n.LANGUAGES:
-        response.set_cookie(
-            i18n.LANGUAGE_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="lax", path="/"
-        )
     return response
 
 
@@ -666,51 +653,3 @@ async def place_bid(
     )
     session.commit()
     return redirect(f"/bids?saved={proposal_id}#bid-{proposal_id}")
-
-
-# --- account settings ------------------------------------------------------------------------
-
-
-@router.get("/account", include_in_schema=False)
-def account_page(request: Request, user: PageUser) -> Response:
-    context = {"errors": {}, "changed": request.query_params.get("changed") == "1"}
-    return render(request, "account.html", context, user=user)
-
-
-@router.post("/account/password", include_in_schema=False)
-async def change_password(request: Request, session: SessionDep) -> Response:
-    # The session itself, not only its user: the change ends every other session but this one.
-    signed_in = sessions.signed_in(request, session)
-    if signed_in is None:
-        raise SignInRequired
-    user = signed_in.user
-    form = await request.form()
-    language = _language(request)
-    try:
-        data = PasswordChange.model_validate(
-            {
-                "current_password": str(form.get("current_password") or ""),
-                "new_password": str(form.get("new_password") or ""),
-            }
-        )
-        # Password hashing is slow on purpose: off the event loop, like the sign-in.
-        await run_in_threadpool(
-            auth.change_password,
-            session=session,
-            user=user,
-            current=data.current_password,
-            new=data.new_password,
-            session_id=signed_in.session_id,
-        )
-    except ValidationError as error:
-        errors = field_errors(error, lambda m: gettext(language, m))
-    except InvalidInput as refused:
-        session.rollback()
-        field = str(refused.extra.get("field") or "new_password")
-        minimum = get_settings().password_min_length
-        errors = {field: password_error(refused.detail, lambda m: gettext(language, m), minimum)}
-    else:
-        session.commit()
-        return redirect("/account?changed=1")
-    context = {"errors": errors, "changed": False}
-    return render(request, "account.html", context, user=user, status_code=422)
