@@ -121,9 +121,7 @@ def profile_payload(form: FormData) -> dict[str, Any]:
         "expertise_keywords": _lines(str(form.get("expertise_keywords") or "")),
         "expertise_profile": str(form.get("expertise_profile") or "").strip(),
         "capacity": str(form.get("capacity") or "").strip() or None,
-        "unavailable_periods": [
-            {k: v for k, v in row.items() if v} for row in _period_rows(form)
-        ],
+        "unavailable_periods": [{k: v for k, v in row.items() if v} for row in _period_rows(form)],
         "standing_conflicts": _lines(str(form.get("standing_conflicts") or "")),
     }
 
