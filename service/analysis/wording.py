@@ -7,8 +7,8 @@ is made here from the template; the pages translate the same template through th
 The templates are extracted into the catalogues from this module (service/web/babel.cfg).
 """
 
-from collections.abc import Callable
-from typing import Literal
+from collections.abc import Callable, Mapping
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -298,13 +298,18 @@ class Wording(BaseModel):
 
     def render(self, translate: Translate, value: ValueWriter) -> str:
         """The sentence through `translate` (template -> template), values by `value`."""
-        filled = {
-            name: JOINS.get(name, "; ").join(w.render(translate, value) for w in given)
-            if isinstance(given, list)
-            else value(name, given, translate)
-            for name, given in self.params.items()
-        }
-        return translate(SENTENCES[self.code]).format(**filled)
+        return fill(self.model_dump(), translate, value)
+
+
+def fill(wording: Mapping[str, Any], translate: Translate, value: ValueWriter) -> str:
+    """A wording as stored (`{"code", "params"}`, read back from JSON) made a sentence."""
+    filled = {
+        name: JOINS.get(name, "; ").join(fill(w, translate, value) for w in given)
+        if isinstance(given, list)
+        else value(name, given, translate)
+        for name, given in wording.get("params", {}).items()
+    }
+    return translate(SENTENCES[wording["code"]]).format(**filled)
 
 
 Wording.model_rebuild()

@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from service.auth.models import User
 from service.web import i18n, sessions
 from service.web.labels import CRITERIA, FIELDS, LABELS
+from service.web.report_text import ReportText
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -56,6 +57,7 @@ def render(
 ) -> HTMLResponse:
     language = i18n.language_of(request)
     formats = i18n.Formats(language)
+    in_language = functools.partial(label, language)
     page = environment(language).get_template(template)
     html = page.render(
         request=request,
@@ -66,7 +68,8 @@ def render(
         csrf_field=sessions.CSRF_FIELD,
         csrf_token=sessions.csrf_token(request),
         fmt=formats,
-        label=functools.partial(label, language),
+        label=in_language,
+        report_text=ReportText(language, formats, in_language),
         field_label=lambda name: gettext(language, FIELDS[name]) if name in FIELDS else name,
         criterion_label=lambda key, fallback: (
             gettext(language, CRITERIA[key]) if key in CRITERIA else fallback

@@ -16,7 +16,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _source_messages() -> set[str]:
     """What `make messages` would extract from the sources right now."""
-    method_map = [("service/web/**.py", "python"), ("service/web/templates/**.html", "jinja2")]
+    method_map = [
+        ("service/web/**.py", "python"),
+        ("service/analysis/wording.py", "python"),
+        ("service/web/templates/**.html", "jinja2"),
+    ]
     options = {"service/web/templates/**.html": {"trim_blocks": "True", "lstrip_blocks": "True"}}
     keywords = {"_": None, "gettext": (2,), "N_": None}
     found = extract_from_dir(
