@@ -38,7 +38,7 @@ from service.errors import (
 )
 from service.pagination import page_size
 from service.proposals import attachments, service
-from service.proposals.models import Proposal, ProposalCreate, ProposalUpdate
+from service.proposals.models import Proposal, ProposalCreate, ProposalUpdate, TransitionPublic
 from service.proposals.vocabulary import SCO_MEMBER_STATES, Modality, Phase, TherapeuticArea
 from service.reviews import discussion
 from service.reviews import response as applicant_response
@@ -51,7 +51,7 @@ from service.web import i18n, sessions
 from service.web.forms import field_errors, proposal_payload
 from service.web.labels import ERROR_EXPLANATIONS, MARKETS_OTHER, TIMELINE, UPLOAD_ERRORS
 from service.web.render import gettext, redirect, render
-from service.workflow.table import State, Tag, has_tag
+from service.workflow.table import Event, State, Tag, has_tag
 
 
 class SignInRequired(Exception):
@@ -255,8 +255,15 @@ async def edit_proposal(
 def _timeline(session: Session, user: User, proposal: Proposal) -> list[dict[str, Any]]:
     """The proposal's life in plain words: its creation, then each state it entered."""
     moves = service.history(session=session, user=user, proposal_id=proposal.id)
+    return _timeline_of(proposal, moves)
+
+
+def _timeline_of(proposal: Proposal, moves: list[TransitionPublic]) -> list[dict[str, Any]]:
     started = {"at": proposal.created_at, "text": TIMELINE[State.draft]}
     return [started, *({"at": t.created_at, "text": TIMELINE[t.to_state]} for t in moves)]
+
+
+_DECIDING_EVENTS = frozenset({Event.approve, Event.reject, Event.request_revision})
 
 
 @router.get("/proposals/{proposal_id}", include_in_schema=False)
@@ -277,15 +284,22 @@ def _proposal_context(session: Session, user: User, proposal_id: UUID) -> dict[s
     if editable:
         missing = list(proposal.missing_for_submit())
         problems = screening_problems(session=session, proposals=[proposal])[proposal.id]
-    try:
-        analysis: dict[str, Any] | None = read_analysis(
-            session=session, user=user, proposal_id=proposal_id
-        ).model_dump(mode="json")
-    except NotFound:
-        analysis = None
+    # The history says which reads can find anything: a report is stored with the stage's
+    # complete_analysis move (a re-analysis needs one first), a decision with its deciding
+    # move. Asking only then spares a young proposal's page two queries that find nothing.
+    moves = service.history(session=session, user=user, proposal_id=proposal_id)
+    analysis: dict[str, Any] | None = None
+    if any(m.event == Event.complete_analysis for m in moves):
+        try:
+            analysis = read_analysis(
+                session=session, user=user, proposal_id=proposal_id
+            ).model_dump(mode="json")
+        except NotFound:
+            analysis = None
+    decided = {m.proposal_version for m in moves if m.event in _DECIDING_EVENTS}
     # Every round's decision, newest first: a revised proposal keeps its earlier letters.
     decisions: list[Any] = []
-    for version in range(proposal.version, 0, -1):
+    for version in sorted(decided, reverse=True):
         try:
             decisions.append(
                 reviews.decision_for(
@@ -313,7 +327,7 @@ def _proposal_context(session: Session, user: User, proposal_id: UUID) -> dict[s
         "answering": answering,
         "answer": "",
         "answer_error": None,
-        "timeline": _timeline(session, user, proposal),
+        "timeline": _timeline_of(proposal, moves),
         "moving": has_tag(proposal.state, Tag.automated),
         "max_bytes": get_settings().attachment_max_bytes,
         "allowed": sorted(attachments.ALLOWED),
