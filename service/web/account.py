@@ -18,14 +18,12 @@ from service.auth.models import Language, PasswordChange, ProfileUpdate, User
 from service.deps import SessionDep
 from service.errors import InvalidInput
 from service.web import i18n, sessions
-from service.web.forms import field_errors, password_error, row_errors
+from service.web.forms import entries, field_errors, password_error, row_errors
 from service.web.pages import PageRoute, PageUser, SignInRequired, _safe_next
 from service.web.render import gettext, redirect, render
 
 router = APIRouter(route_class=PageRoute, dependencies=[Depends(sessions.check_csrf)])
 
-# A reviewer's profile on its page: the fields of ProfileUpdate it edits.
-_LIST_FIELDS = ("expertise_keywords", "standing_conflicts")
 # Empty period rows offered under the filled ones, so that one can be added without scripts.
 _BLANK_ROWS = 1
 
@@ -98,10 +96,6 @@ async def change_password(request: Request, session: SessionDep) -> Response:
 # --- a reviewer's profile --------------------------------------------------------------------
 
 
-def _lines(text: str) -> list[str]:
-    return [v.strip() for v in text.replace(",", "\n").splitlines() if v.strip()]
-
-
 def _period_rows(form: FormData) -> list[dict[str, str]]:
     """The period rows as posted (start, end), without the ones marked for removal."""
     starts = [str(v) for v in form.getlist("period_start")]
@@ -118,11 +112,11 @@ def _period_rows(form: FormData) -> list[dict[str, str]]:
 def profile_payload(form: FormData) -> dict[str, Any]:
     """The profile form as the `PATCH /me` body: a half-filled period lacks its empty end."""
     return {
-        "expertise_keywords": _lines(str(form.get("expertise_keywords") or "")),
+        "expertise_keywords": entries(str(form.get("expertise_keywords") or "")),
         "expertise_profile": str(form.get("expertise_profile") or "").strip(),
-        "capacity": str(form.get("capacity") or "").strip() or None,
+        "capacity": str(form.get("capacity") or "").strip(),
         "unavailable_periods": [{k: v for k, v in row.items() if v} for row in _period_rows(form)],
-        "standing_conflicts": _lines(str(form.get("standing_conflicts") or "")),
+        "standing_conflicts": entries(str(form.get("standing_conflicts") or "")),
     }
 
 

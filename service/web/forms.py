@@ -51,9 +51,13 @@ def proposal_payload(form: FormData) -> dict[str, Any]:
         payload[name] = raw or None
     payload["target_markets"] = [str(v) for v in form.getlist("target_markets") if str(v)]
     for name in ("keywords", "declared_conflicts"):
-        text = str(form.get(name) or "")
-        payload[name] = [v.strip() for v in text.replace(",", "\n").splitlines() if v.strip()]
+        payload[name] = entries(str(form.get(name) or ""))
     return payload
+
+
+def entries(text: str) -> list[str]:
+    """A list typed into a text box: one entry per line or comma, blanks dropped."""
+    return [v.strip() for v in text.replace(",", "\n").splitlines() if v.strip()]
 
 
 def field_errors(error: ValidationError, gettext: Any) -> dict[str, str]:
