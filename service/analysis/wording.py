@@ -45,6 +45,7 @@ KINDS: dict[str, Kind] = {
     "stage": "phase",
     "flags": "flags",  # flag codes, comma-separated
     "text": "message",  # a sentence of its own that is a catalogue message
+    "row": "message",  # a BIO 2021 row's label (ROW_LABELS)
 }
 
 # How a list of sentences inside a sentence is joined (others: "; ").
@@ -281,6 +282,44 @@ REFERENCE_CAVEATS = (
         "per-project estimates."
     ),
     N_("MDUFA II goal (FY2008-FY2012), not the current MDUFA V goal."),
+)
+
+# The BIO 2021 rows' labels named in sentences, for the catalogues; a test holds this list to
+# the reference CSV.
+ROW_LABELS = (
+    N_("All indications"),
+    N_("Allergy"),
+    N_("Antibody-drug conjugate"),
+    N_("Antisense"),
+    N_("Autoimmune"),
+    N_("CAR-T"),
+    N_("Cardiovascular"),
+    N_("Chronic high-prevalence disease"),
+    N_("Endocrine"),
+    N_("Gastroenterology"),
+    N_("Gene therapy"),
+    N_("Hematologic cancers"),
+    N_("Hematology (non-malignant)"),
+    N_("Immuno-oncology"),
+    N_("Infectious disease"),
+    N_("Metabolic"),
+    N_("Monoclonal antibody"),
+    N_("Neurology"),
+    N_("No patient-preselection biomarker"),
+    N_("Oncology"),
+    N_("Ophthalmology"),
+    N_("Others (BIO's residual group)"),
+    N_("Patient-preselection biomarker"),
+    N_("Peptide"),
+    N_("Protein"),
+    N_("Psychiatry"),
+    N_("Rare disease (non-oncology)"),
+    N_("Respiratory"),
+    N_("Small molecule"),
+    N_("Solid tumours"),
+    N_("Urology"),
+    N_("Vaccine"),
+    N_("siRNA/RNAi"),
 )
 
 

@@ -148,3 +148,10 @@ def test_every_reference_caveat_is_in_the_catalogues() -> None:
         if row["caveat"]
     }
     assert caveats == set(REFERENCE_CAVEATS)
+
+
+def test_every_benchmark_row_label_is_in_the_catalogues() -> None:
+    from service.analysis.wording import ROW_LABELS
+
+    rows = (ROOT / "service" / "analysis" / "reference" / "bio2021.csv").read_text("utf-8")
+    assert {row["subject_label"] for row in csv.DictReader(rows.splitlines())} == set(ROW_LABELS)
