@@ -322,6 +322,9 @@ ROW_LABELS = (
     N_("siRNA/RNAi"),
 )
 
+# The stages a benchmark row's transitions leave (benchmark.STAGES), for the catalogues.
+STAGE_NAMES = (N_("Phase I"), N_("Phase II"), N_("Phase III"), N_("filing"))
+
 
 class Wording(BaseModel):
     """One sentence of a report: the code of its template and the values that fill it."""

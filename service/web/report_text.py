@@ -76,3 +76,7 @@ class ReportText:
 
     def flag_label(self, code: str, english: str) -> str:
         return self._translate(FLAG_LABELS[code]) if code in FLAG_LABELS else english
+
+    def term(self, name: str) -> str:
+        """A benchmark row's label or a stage's name (ROW_LABELS, STAGE_NAMES) translated."""
+        return self._translate(name)

@@ -155,3 +155,10 @@ def test_every_benchmark_row_label_is_in_the_catalogues() -> None:
 
     rows = (ROOT / "service" / "analysis" / "reference" / "bio2021.csv").read_text("utf-8")
     assert {row["subject_label"] for row in csv.DictReader(rows.splitlines())} == set(ROW_LABELS)
+
+
+def test_every_benchmark_stage_is_in_the_catalogues() -> None:
+    from service.analysis.benchmark import STAGES
+    from service.analysis.wording import STAGE_NAMES
+
+    assert {stage.name for stage in STAGES} == set(STAGE_NAMES)
