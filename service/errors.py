@@ -17,6 +17,8 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalErr
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from service.auth.passwords import CODES as PASSWORD_CODES
+
 log = logging.getLogger(__name__)
 
 # What a 503 tells clients to wait before retrying: a database restart or fail-over takes
@@ -130,7 +132,12 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     errors = exc.errors()
     if any(e.get("type") == "json_invalid" for e in errors):
         return JSONResponse(_body("MalformedBody", "the request body is not valid JSON"), 400)
-    fields = [{"field": _field_name(tuple(e["loc"])), "message": e["msg"]} for e in errors]
+    fields: list[dict[str, Any]] = [
+        {"field": _field_name(tuple(e["loc"])), "message": e["msg"]} for e in errors
+    ]
+    for field, e in zip(fields, errors, strict=True):
+        if e["type"] in PASSWORD_CODES:  # the same codes as a service's refusal carries
+            field |= {"code": e["type"], "params": dict(e.get("ctx") or {})}
     detail = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
     return JSONResponse(_body("ValidationError", detail, fields=fields), 422)
 

@@ -32,6 +32,8 @@ class PasswordProblem:
 
 
 INCORRECT = PasswordProblem("password_incorrect", "incorrect")
+# Every code a refusal may carry (service.errors puts them in a 422's `fields`).
+CODES = frozenset({"password_too_short", "password_personal", "password_guessable", INCORRECT.code})
 
 
 def password_problem(password: str, *, email: str, name: str) -> PasswordProblem | None:

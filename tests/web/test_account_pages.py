@@ -285,3 +285,19 @@ def test_the_page_translates_by_code_not_by_the_english_reason() -> None:
         code="password_too_short", params={"min_length": 14},
     )  # fmt: skip
     assert password_error(refused, lambda m: gettext("ru", m)) == "Введите не менее 14 символов."
+
+
+def test_an_account_created_with_a_short_password_is_refused_with_the_code(
+    api: Api, committee: dict[str, Any]
+) -> None:
+    refused = api.as_(committee["admin"])(
+        "POST",
+        "/users",
+        json={"email": "new@reviewers.example", "full_name": "New Reviewer", "role": "reviewer",
+              "password": "short"},
+    )  # fmt: skip
+    assert refused.status_code == 422
+    [problem] = refused.json()["fields"]
+    assert (problem["field"], problem["code"]) == ("password", "password_too_short")
+    assert problem["params"] == {"min_length": 10}
+    assert problem["message"] == "use at least 10 characters"
