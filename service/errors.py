@@ -12,10 +12,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from service.auth.passwords import CODES as PASSWORD_CODES
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +117,11 @@ async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
     # Services name the one field at fault as `field=`; clients read every blamed field from
     # the `fields` list, whichever error it is.
     if "field" in extra:
-        extra["fields"] = [{"field": extra.pop("field"), "message": exc.detail}]
+        problem = {"field": extra.pop("field"), "message": exc.detail}
+        # A refusal with a stable code (and its params) lets clients say it in their words.
+        if "code" in extra:
+            problem |= {"code": extra.pop("code"), "params": extra.pop("params", {})}
+        extra["fields"] = [problem]
     return JSONResponse(
         _body(type(exc).__name__, exc.detail, **extra), exc.status_code, headers=headers
     )
@@ -126,7 +132,12 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     errors = exc.errors()
     if any(e.get("type") == "json_invalid" for e in errors):
         return JSONResponse(_body("MalformedBody", "the request body is not valid JSON"), 400)
-    fields = [{"field": _field_name(tuple(e["loc"])), "message": e["msg"]} for e in errors]
+    fields: list[dict[str, Any]] = [
+        {"field": _field_name(tuple(e["loc"])), "message": e["msg"]} for e in errors
+    ]
+    for field, e in zip(fields, errors, strict=True):
+        if e["type"] in PASSWORD_CODES:  # the same codes as a service's refusal carries
+            field |= {"code": e["type"], "params": dict(e.get("ctx") or {})}
     detail = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
     return JSONResponse(_body("ValidationError", detail, fields=fields), 422)
 
@@ -223,6 +234,14 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
 class FieldProblem(BaseModel):
     field: str
     message: str
+    code: str | None = Field(
+        default=None,
+        description="A stable code for the refusal where one exists (e.g. password_too_short), "
+        "for clients that word it themselves; `message` stays the English text",
+    )
+    params: dict[str, int | str] | None = Field(
+        default=None, description="The values the code's wording takes, e.g. min_length"
+    )
 
 
 class ErrorBody(BaseModel):

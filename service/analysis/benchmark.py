@@ -16,6 +16,7 @@ import numpy.typing as npt
 
 from service.analysis.figures import FigureLog, ReferenceFigure, bio_subjects, success_rates
 from service.analysis.report import BenchmarkRow, Interval, TransitionRate
+from service.analysis.wording import Wording, say
 from service.proposals.vocabulary import IndicationDetail, Modality, Phase, TherapeuticArea
 
 # Method choices, each listed in the report's assumptions with its reason.
@@ -71,12 +72,9 @@ MODALITY_ROW = {
 }
 
 MAPPING_NOTES = {
-    Modality.bispecific_antibody: "BIO 2021 has no bispecific category: bispecific antibodies "
-    "are benchmarked on the monoclonal-antibody row, an approximation.",
-    Modality.cell_therapy: "Cell therapy is benchmarked on the CAR-T row, the only cell-therapy "
-    "category in BIO 2021; other cell therapies may differ.",
-    Modality.rna: "RNA therapeutics are benchmarked on the siRNA/RNAi row; mRNA and other RNA "
-    "modalities may differ.",
+    Modality.bispecific_antibody: say("bispecific_on_antibody_row"),
+    Modality.cell_therapy: say("cell_therapy_on_car_t_row"),
+    Modality.rna: say("rna_on_sirna_row"),
 }
 
 # Modalities whose own development path sets the risk: the modality row counts only them,
@@ -115,40 +113,25 @@ def remaining_stages(phase: Phase) -> tuple[Stage, ...]:
 
 def indication_subject(
     area: TherapeuticArea, detail: IndicationDetail | None
-) -> tuple[str, list[str]]:
+) -> tuple[str, list[Wording]]:
     """The area or oncology-subgroup row for the declared indication, and the caveats."""
     cancer_area = area in (TherapeuticArea.oncology, TherapeuticArea.hematology)
     if area is TherapeuticArea.other:
         return "all_indications", []
     if detail is None:
         if cancer_area:
-            return area.value, [
-                f"The proposal does not say whether this {area.value} programme is a solid "
-                "tumour, a hematologic cancer or non-malignant: the "
-                f"{area.value} area row is used. BIO counts blood cancers under oncology "
-                "(hematologic cancers, LOA from Phase I 7.5%); its hematology row (23.9%) is "
-                "non-malignant blood disease."
-            ]
+            return area.value, [say("cancer_area_undetailed", area=area.value)]
         return area.value, []
     if not cancer_area:
-        return area.value, [
-            f"The indication detail ({detail.value}) applies to oncology and hematology only "
-            f"and is not used for {area.value}."
-        ]
+        return area.value, [say("detail_not_used", detail=detail.value, area=area.value)]
     if detail is IndicationDetail.hematologic_cancer:
         return "hematologic_cancer", []
     if detail is IndicationDetail.solid_tumour:
         if area is TherapeuticArea.hematology:
-            return area.value, [
-                "A solid tumour declared under hematology: the hematology row is used; check "
-                "the therapeutic area."
-            ]
+            return area.value, [say("solid_tumour_under_hematology")]
         return "solid_tumour", []
     if area is TherapeuticArea.oncology:
-        return area.value, [
-            "A non-malignant indication declared under oncology: the oncology row is used; "
-            "check the therapeutic area."
-        ]
+        return area.value, [say("non_malignant_under_oncology")]
     return area.value, []
 
 
@@ -168,7 +151,7 @@ class Candidates:
     chosen: str
     chosen_role: str
     context: list[tuple[str, str]]
-    notes: list[str]
+    notes: list[Wording]
 
 
 def candidates(

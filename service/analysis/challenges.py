@@ -3,6 +3,7 @@
 import re
 
 from service.analysis.report import BenchmarkRow, Flag, FlagKind, ProspectInput
+from service.analysis.wording import Wording, say
 from service.proposals.vocabulary import SCO_MEMBER_STATES, Modality
 
 _TOKEN = re.compile(r"[a-z]+|[0-9]+")
@@ -99,7 +100,7 @@ _SUPPLY_TERMS = Terms("cold chain", "supply chain", "autologous", "scale up", "v
 
 def challenge_flags(
     inp: ProspectInput, markets: list[str], benchmark: BenchmarkRow | None
-) -> tuple[list[Flag], list[str]]:
+) -> tuple[list[Flag], list[Wording]]:
     """The challenge flags the declared data triggers, and the challenges not assessed.
 
     `markets` are the normalised (upper-case, deduplicated) target markets; `benchmark` is the
@@ -113,24 +114,17 @@ def challenge_flags(
     novel += _NOVEL_TERMS.hits(inp.keywords)
     if novel:
         if benchmark is not None and benchmark.smallest_n is not None:
-            basis = (
-                f"The published benchmark used here (BIO 2021, {benchmark.label}) rests on as "
-                f"few as {benchmark.smallest_n} phase transitions for one of the remaining "
-                "stages."
-            )
+            basis = say("basis_smallest_n", row=benchmark.label, smallest_n=benchmark.smallest_n)
         elif benchmark is not None:
-            basis = f"The published benchmark used here is BIO 2021, {benchmark.label}."
+            basis = say("basis_row", row=benchmark.label)
         else:
-            basis = "No published success rate covers this technology."
+            basis = say("basis_none")
         flags.append(
-            Flag(
-                code="innovative_technology",
-                kind=FlagKind.challenge,
-                label="Innovative technology",
-                message="The technology is novel: few comparable programmes exist to learn "
-                f"from. {basis}",
-                detail="Novel modalities have short regulatory track records; their benchmark "
-                f"rows rest on small counts or on a neighbouring category. {basis}",
+            Flag.of(
+                "innovative_technology",
+                FlagKind.challenge,
+                message=say("innovative_message", basis=[basis]),
+                detail=say("innovative_detail", basis=[basis]),
                 triggered_by=novel,
             )
         )
@@ -139,16 +133,11 @@ def challenge_flags(
     unstable += _MANUFACTURING_CLAIMS.hits(inp.keywords)
     if unstable:
         flags.append(
-            Flag(
-                code="batch_stability",
-                kind=FlagKind.challenge,
-                label="Batch stability",
-                message="Batch-to-batch consistency and stability of the product need to be "
-                "demonstrated and documented.",
-                detail="Raised by the modality (living cells, vectors, conjugates, bispecific "
-                "formats, vaccines) or by a declared manufacturing claim (formulation, "
-                "stability, scale-up, transfer): comparability and stability data across "
-                "batches and sites are needed.",
+            Flag.of(
+                "batch_stability",
+                FlagKind.challenge,
+                message=say("batch_stability_message"),
+                detail=say("batch_stability_detail"),
                 triggered_by=unstable,
             )
         )
@@ -160,14 +149,11 @@ def challenge_flags(
         if sco:
             triggers.append(f"SCO member-state markets: {', '.join(sco)}")
         flags.append(
-            Flag(
-                code="regulatory_documentation",
-                kind=FlagKind.challenge,
-                label="Regulatory compliance documentation",
-                message="Each target market needs its own regulatory dossier; the benchmarks used "
-                "here are from the US regulator and only indicate what to expect elsewhere.",
-                detail="Markets outside the US need documentation for each regulator; the "
-                "FDA-based figures are a benchmark only there.",
+            Flag.of(
+                "regulatory_documentation",
+                FlagKind.challenge,
+                message=say("regulatory_message"),
+                detail=say("regulatory_detail"),
                 triggered_by=triggers,
             )
         )
@@ -176,23 +162,17 @@ def challenge_flags(
     supply += _SUPPLY_TERMS.hits(inp.keywords)
     if supply:
         flags.append(
-            Flag(
-                code="supply_chain",
-                kind=FlagKind.challenge,
-                label="Supply chain",
-                message="The supply chain (manufacturing capacity, cold chain or patient-specific "
-                "logistics) needs a credible plan.",
-                detail="Cell therapies, manufacturing projects and vaccines depend on specialised "
-                "capacity, cold chain or vein-to-vein logistics.",
+            Flag.of(
+                "supply_chain",
+                FlagKind.challenge,
+                message=say("supply_chain_message"),
+                detail=say("supply_chain_detail"),
                 triggered_by=supply,
             )
         )
 
     if foreign and not inp.team.declared:
-        not_assessed.append(
-            "International talent: not assessed, because the proposal declares no team data "
-            "(team size, staff with international regulatory or GMP experience, overseas sites)."
-        )
+        not_assessed.append(say("talent_not_assessed"))
     elif foreign:
         talent = _international_talent(inp, markets, foreign)
         if talent is not None:
@@ -207,18 +187,16 @@ def _international_talent(
     team = inp.team
     gaps = []
     if not team.staff_international_experience:
-        gaps.append("no staff with international regulatory or GMP experience declared")
+        gaps.append(say("gap_staff"))
     if not team.overseas_sites:
-        gaps.append("no overseas site declared")
+        gaps.append(say("gap_sites"))
     if not gaps:
         return None
-    return Flag(
-        code="international_talent",
-        kind=FlagKind.challenge,
-        label="International talent",
-        message="Markets outside the US call for staff who know each regulator and its GMP "
-        "expectations, or a presence there; the declared team leaves gaps there.",
-        detail=f"Target markets outside the US ({', '.join(foreign)}): {'; '.join(gaps)}.",
+    return Flag.of(
+        "international_talent",
+        FlagKind.challenge,
+        message=say("talent_message"),
+        detail=say("talent_detail", markets=", ".join(foreign), gaps=gaps),
         triggered_by=[
             f"target markets: {', '.join(markets)}",
             f"team size: {team.team_size}",

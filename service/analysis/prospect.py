@@ -68,6 +68,7 @@ from service.analysis.valuation import (
     schedule,
     sensitivity,
 )
+from service.analysis.wording import Wording, say
 from service.proposals.vocabulary import SCO_MEMBER_STATES, Modality, Phase, TherapeuticArea
 
 BAND_THRESHOLDS = BandThresholds(
@@ -83,15 +84,12 @@ BAND_THRESHOLDS = BandThresholds(
 )
 MILLION = 1_000_000
 
-US_BENCHMARK_CAVEAT = (
-    "The reference figures are US/FDA based; they are used as the best published benchmark for "
-    "all target markets."
-)
+US_BENCHMARK_CAVEAT = say("us_benchmark")
 
 _NO_RATES = {
-    Modality.medical_device: "medical devices",
-    Modality.diagnostic: "diagnostics",
-    Modality.manufacturing: "manufacturing or supply-chain projects",
+    Modality.medical_device: say("what_devices"),
+    Modality.diagnostic: say("what_diagnostics"),
+    Modality.manufacturing: say("what_manufacturing"),
 }
 _PMA_TERMS = Terms("pma", "premarket approval", "class iii", "class 3", "implant*")
 _DE_NOVO_TERMS = Terms("de novo")
@@ -103,7 +101,7 @@ class _Draft:
 
     markets: list[str]
     sco: list[str]
-    caveats: list[str]
+    caveats: list[Wording]
     flags: list[Flag] = field(default_factory=list)
     assumptions: list[Assumption] = field(default_factory=list)
     log: FigureLog = field(default_factory=FigureLog)
@@ -112,7 +110,7 @@ class _Draft:
         self,
         *,
         band: ProspectBand,
-        band_reason: str,
+        band_reason: Wording,
         success_probability: SuccessProbability | None = None,
         timeline: Timeline | None = None,
         budget: BudgetCheck | None = None,
@@ -120,10 +118,13 @@ class _Draft:
         device: DeviceCheck | None = None,
     ) -> ProspectReport:
         figures = self.log.figures()
-        caveats = [*self.caveats, *(f.caveat for f in figures if f.caveat)]
+        found = [*self.caveats, *(say("reference", text=f.caveat) for f in figures if f.caveat)]
+        # Once each, by what the reader reads.
+        caveats = list({c.english(): c for c in found}.values())
         return ProspectReport(
             band=band,
-            band_reason=band_reason,
+            band_reason=band_reason.english(),
+            band_reason_wording=band_reason,
             band_thresholds=BAND_THRESHOLDS,
             flags=self.flags,
             success_probability=success_probability,
@@ -133,7 +134,8 @@ class _Draft:
             device=device,
             figures=figures,
             assumptions=[*self.assumptions, *_threshold_assumptions()],
-            caveats=list(dict.fromkeys(caveats)),
+            caveats=[c.english() for c in caveats],
+            caveat_wordings=caveats,
             target_markets=self.markets,
             sco_target_markets=self.sco,
         )
@@ -149,22 +151,18 @@ def analyse(inp: ProspectInput) -> ProspectReport:
     sco = [m for m in markets if m in SCO_MEMBER_STATES]
     draft = _Draft(markets, sco, [US_BENCHMARK_CAVEAT])
     if sco:
-        draft.caveats.append(
-            f"Target markets in SCO member states ({', '.join(sco)}) have no published success "
-            "rates of their own in the reference: the FDA-based figures stand in for them."
-        )
+        draft.caveats.append(say("sco_markets", markets=", ".join(sco)))
 
     if inp.modality is Modality.medical_device:
         return _device_report(inp, draft)
 
     if not has_published_rates(inp.modality, inp.phase):
         _add_challenges(inp, draft, None)
-        what = _NO_RATES.get(inp.modality, f"phase '{inp.phase.value}'")
-        draft.caveats.append(f"No published success rate covers {what}.")
+        what = _NO_RATES.get(inp.modality) or say("what_phase", phase=inp.phase.value)
+        draft.caveats.append(say("no_rates", what=[what]))
         return draft.report(
             band=ProspectBand.expert_judgement_required,
-            band_reason=f"No published success rate covers {what}: expert judgement is "
-            "required instead of an invented probability.",
+            band_reason=say("band_no_rates", what=[what]),
         )
 
     ptrs, indication = _success_probability(inp, draft)
@@ -173,14 +171,12 @@ def analyse(inp: ProspectInput) -> ProspectReport:
     if inp.phase in (Phase.discovery, Phase.preclinical):
         draft.flags.append(_preclinical_flag(inp.phase))
     if not stages:
-        draft.caveats.append("The product is marketed: no development risk is left.")
+        draft.caveats.append(say("marketed"))
     timeline = _timeline(inp, stages, indication, draft) if stages else None
     budget = _budget_check(inp, stages, draft)
     valuation = _valuation(inp, ptrs, stages, timeline, draft)
     if valuation is None:
-        draft.caveats.append(
-            "No expected peak sales declared: the risk-adjusted NPV is not computed."
-        )
+        draft.caveats.append(say("no_peak_sales"))
     band, reason = _band(ptrs.ptrs, valuation, draft.flags)
     return draft.report(
         band=band,
@@ -197,38 +193,38 @@ def applicant_summary(report: ProspectReport) -> ApplicantSummary:
 
     No internal figure (PTRS, rNPV, cash flows) is carried over.
     """
+    range_in_words = _range_in_words(report)
     return ApplicantSummary(
         method_version=report.method_version,
         band=report.band,
-        range_in_words=_range_in_words(report),
+        range_in_words=" ".join(w.english() for w in range_in_words),
         flags=[f.message for f in report.flags],
         caveats=report.caveats,
+        range_wordings=range_in_words,
+        flag_wordings=[f.message_wording for f in report.flags if f.message_wording],
+        caveat_wordings=report.caveat_wordings,
     )
 
 
-def _range_in_words(report: ProspectReport) -> str:
+def _range_in_words(report: ProspectReport) -> list[Wording]:
     valuation = report.valuation
     if report.success_probability is None:
-        return (
-            "No range: no published success rate covers this project, so the committee's "
-            "experts judge its prospect."
-        )
+        return [say("range_no_rates")]
     if valuation is None:
-        return "No value range: the proposal declares no expected peak sales."
+        return [say("range_no_peak_sales")]
     mc = valuation.monte_carlo
     if mc.p10 > 0:
-        words = "stays positive across the plausible range of the published benchmark"
+        words = [say("range_positive")]
     elif mc.p90 <= 0:
-        words = "stays negative across the plausible range of the published benchmark"
+        words = [say("range_negative")]
     elif mc.p50 > 0:
-        words = "is positive in the central case but could turn negative within the plausible range"
+        words = [say("range_central_positive")]
     else:
-        words = "is negative in the central case but could turn positive within the plausible range"
-    text = f"The risk-adjusted value of the project {words}."
+        words = [say("range_central_negative")]
     smallest = report.success_probability.chosen.smallest_n
     if smallest is not None and smallest < _FEW_PROGRAMMES:
-        text += " The benchmark rests on few comparable programmes, so the range is wide."
-    return text
+        words.append(say("range_few_programmes"))
+    return words
 
 
 _FEW_PROGRAMMES = 20  # below this many transitions in a cell, the summary says the range is wide
@@ -265,9 +261,7 @@ def _success_probability(inp: ProspectInput, draft: _Draft) -> tuple[SuccessProb
         ),
     ]
     if inp.phase in (Phase.discovery, Phase.preclinical):
-        draft.caveats.append(
-            "BIO 2021 publishes no preclinical success rate: the PTRS runs from Phase I."
-        )
+        draft.caveats.append(say("preclinical_from_phase_1"))
     return SuccessProbability(
         from_stage=chosen.transitions[0].stage if chosen.transitions else "marketed",
         chosen=chosen,
@@ -286,14 +280,11 @@ def _add_challenges(inp: ProspectInput, draft: _Draft, ptrs: SuccessProbability 
 
 
 def _preclinical_flag(phase: Phase) -> Flag:
-    return Flag(
-        code="preclinical_attrition_not_included",
-        kind=FlagKind.method,
-        label="Preclinical attrition not included",
-        message="The project has not yet reached clinical trials: the published benchmarks "
-        "start at the first clinical phase, so the risk of failing before then is not counted.",
-        detail="BIO 2021 publishes no preclinical success rate: PTRS, timeline, costs and rNPV "
-        "run from Phase I onward and overstate the prospect.",
+    return Flag.of(
+        "preclinical_attrition_not_included",
+        FlagKind.method,
+        message=say("preclinical_message"),
+        detail=say("preclinical_detail"),
         triggered_by=[f"phase: {phase.value}"],
     )
 
@@ -317,10 +308,7 @@ def _timeline(
     if subject == "all_indications" and area is not TherapeuticArea.other:
         total = rates.get((area.value, "years_phase_1_to_approval"))
         area_total = draft.log.use(total) if total else None
-        draft.caveats.append(
-            "BIO 2021 per-phase durations are in the reference for all indications, oncology "
-            f"and hematology only: {area.value} uses the all-indications durations."
-        )
+        draft.caveats.append(say("durations_all_indications", area=area.value))
     draft.assumptions.append(
         Assumption(
             key="phase_durations",
@@ -338,15 +326,18 @@ def _timeline(
         share = declared / benchmark
         if share < floor:
             draft.flags.append(
-                Flag(
-                    code="launch_year_ambitious",
-                    kind=FlagKind.plan,
-                    label="Launch year ahead of benchmark",
-                    message="The declared launch year leaves much less time than comparable "
-                    "programmes have typically needed to reach approval.",
-                    detail=f"{declared} years to the declared launch against a benchmark of "
-                    f"{benchmark:.1f} years for the remaining stages ({subject}), {share:.0%} "
-                    f"of it, below the launch floor ({BAND_THRESHOLDS.version}).",
+                Flag.of(
+                    "launch_year_ambitious",
+                    FlagKind.plan,
+                    message=say("launch_ambitious_message"),
+                    detail=say(
+                        "launch_ambitious_detail",
+                        years=declared,
+                        benchmark_years=benchmark,
+                        subject=subject,
+                        share=share,
+                        version=BAND_THRESHOLDS.version,
+                    ),
                     triggered_by=[
                         f"target launch year: {inp.target_launch_year}",
                         f"current year: {inp.current_year}",
@@ -400,16 +391,18 @@ def _budget_check(
     )
     below = None if inp.budget_requested is None else inp.budget_requested < total
     if below:
+        ahead = [say("trials_at_stage", trials=line.trials, stage=line.stage) for line in lines]
         draft.flags.append(
-            Flag(
-                code="budget_below_trial_costs",
-                kind=FlagKind.plan,
-                label="Budget below the cost of the trials ahead",
-                message="The requested budget is below the typical cost of the clinical trials "
-                "still ahead.",
-                detail=f"Budget {inp.budget_requested:,.0f} USD against {total:,.0f} USD for "
-                + ", ".join(f"{line.trials} {line.stage} trial(s)" for line in lines)
-                + " at the median cost per trial (Martin et al. 2017).",
+            Flag.of(
+                "budget_below_trial_costs",
+                FlagKind.plan,
+                message=say("budget_trials_message"),
+                detail=say(
+                    "budget_trials_detail",
+                    budget=inp.budget_requested or 0.0,
+                    total=total,
+                    trials_ahead=ahead,
+                ),
                 triggered_by=[
                     f"budget requested: {inp.budget_requested:,.0f} USD",
                     f"remaining phases: {', '.join(line.stage for line in lines)}",
@@ -475,10 +468,7 @@ def _valuation(
         # A marketed product has no benchmark timeline to compare with.
         other = benchmark_plan if stages else None
     elif declared_t is not None:
-        draft.caveats.append(
-            "The declared launch year is not in the future although development stages remain: "
-            "the valuation follows the benchmark timeline."
-        )
+        draft.caveats.append(say("launch_not_in_future"))
     reach = [1.0]
     for transition in ptrs.chosen.transitions:
         reach.append(reach[-1] * transition.rate)
@@ -576,30 +566,28 @@ def _valuation_assumptions(draft: _Draft, declared_timing: bool) -> None:
     ]
 
 
-def _band(ptrs: float, valuation: Valuation | None, flags: list[Flag]) -> tuple[ProspectBand, str]:
+def _band(
+    ptrs: float, valuation: Valuation | None, flags: list[Flag]
+) -> tuple[ProspectBand, Wording]:
     t = BAND_THRESHOLDS
     if ptrs < t.weak_ptrs_below:
-        return ProspectBand.weak, f"PTRS {ptrs:.1%} is below the weak threshold ({t.version})."
+        return ProspectBand.weak, say("band_weak_ptrs", ptrs=ptrs, version=t.version)
     if valuation is not None and valuation.base_rnpv <= 0:
-        return ProspectBand.weak, "The base-case risk-adjusted NPV is not positive."
+        return ProspectBand.weak, say("band_weak_rnpv")
     holding_back = [f.code for f in flags if f.kind is not FlagKind.challenge]
     robust = valuation is not None and valuation.monte_carlo.p10 > 0
     if ptrs >= t.strong_ptrs_from and robust and not holding_back:
-        return (
-            ProspectBand.strong,
-            f"PTRS {ptrs:.1%} is at least the strong threshold ({t.version}), the rNPV is "
-            "positive across its Monte Carlo range and no plan or method flag is raised.",
-        )
+        return ProspectBand.strong, say("band_strong", ptrs=ptrs, version=t.version)
     reasons = []
     if ptrs < t.strong_ptrs_from:
-        reasons.append(f"PTRS {ptrs:.1%} is below the strong threshold ({t.version})")
+        reasons.append(say("reason_below_strong", ptrs=ptrs, version=t.version))
     if valuation is None:
-        reasons.append("no rNPV (no declared peak sales)")
+        reasons.append(say("reason_no_rnpv"))
     elif not robust:
-        reasons.append("the rNPV's P10 is not positive")
+        reasons.append(say("reason_p10"))
     if holding_back:
-        reasons.append(f"flags raised: {', '.join(holding_back)}")
-    return ProspectBand.moderate, f"Not strong: {'; '.join(reasons)}."
+        reasons.append(say("reason_flags", flags=", ".join(holding_back)))
+    return ProspectBand.moderate, say("band_not_strong", reasons=reasons)
 
 
 def _threshold_assumptions() -> list[Assumption]:
@@ -662,14 +650,16 @@ def _device_report(inp: ProspectInput, draft: _Draft) -> ProspectReport:
         below = inp.budget_requested < cost
     if below:
         draft.flags.append(
-            Flag(
-                code="budget_below_device_cost",
-                kind=FlagKind.plan,
-                label="Budget below the published cost to market",
-                message="The requested budget is below what comparable devices on this "
-                "regulatory path have typically cost from concept to market.",
-                detail=f"Budget {inp.budget_requested:,.0f} USD against the {path} average "
-                f"concept-to-market cost of {cost:,.0f} USD (Makower 2010, survey averages).",
+            Flag.of(
+                "budget_below_device_cost",
+                FlagKind.plan,
+                message=say("budget_device_message"),
+                detail=say(
+                    "budget_device_detail",
+                    budget=inp.budget_requested or 0.0,
+                    path=path,
+                    cost=cost or 0.0,
+                ),
                 triggered_by=[f"budget requested: {inp.budget_requested:,.0f} USD"],
             )
         )
@@ -678,29 +668,22 @@ def _device_report(inp: ProspectInput, draft: _Draft) -> ProspectReport:
     early = None if years is None else years * 365 < shortest
     if early:
         draft.flags.append(
-            Flag(
-                code="launch_before_device_review",
-                kind=FlagKind.plan,
-                label="Launch year before the review could end",
-                message="The declared launch year comes sooner than the regulator's published "
-                "review time alone, before any development or submission time.",
-                detail=f"{years} years to launch against {shortest:.0f} days, the shortest "
-                f"published review time for the {path} path.",
+            Flag.of(
+                "launch_before_device_review",
+                FlagKind.plan,
+                message=say("launch_device_message"),
+                detail=say("launch_device_detail", years=years or 0, days=shortest, path=path),
                 triggered_by=[f"target launch year: {inp.target_launch_year}"],
             )
         )
     if years is None:
-        draft.caveats.append("No launch year declared: the review-time check is not made.")
+        draft.caveats.append(say("device_no_launch_year"))
     if cost is None:
-        draft.caveats.append(f"No published concept-to-market cost for the {path} path.")
-    draft.caveats.append(
-        f"The regulatory path ({path}) is assumed from the declared keywords. No published "
-        "phase-success rates exist for medical devices: no probability and no rNPV are given."
-    )
+        draft.caveats.append(say("device_no_cost", path=path))
+    draft.caveats.append(say("device_path_assumed", path=path))
     return draft.report(
         band=ProspectBand.expert_judgement_required,
-        band_reason="Medical devices have regulatory-path times and costs but no published "
-        "success rates: expert judgement is required instead of a probability.",
+        band_reason=say("band_device"),
         device=DeviceCheck(
             path=path,
             assumed=True,

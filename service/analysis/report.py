@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from service.analysis.figures import ReferenceFigure
+from service.analysis.wording import FLAG_LABELS, Wording
 from service.proposals.vocabulary import IndicationDetail, Modality, Phase, TherapeuticArea
 
 METHOD_VERSION: Literal["prospect-2021.2"] = "prospect-2021.2"
@@ -87,6 +88,32 @@ class Flag(_Frozen):
     message: str  # plain words for the applicant: published benchmarks only, no internal figure
     detail: str  # for the committee: may cite the figures
     triggered_by: list[str]
+    # The message and detail as a code and values, for readers of other languages; absent
+    # from reports stored before they were kept.
+    message_wording: Wording | None = None
+    detail_wording: Wording | None = None
+
+    @classmethod
+    def of(
+        cls,
+        code: str,
+        kind: FlagKind,
+        *,
+        message: Wording,
+        detail: Wording,
+        triggered_by: list[str],
+    ) -> "Flag":
+        """A flag whose label, message and detail come from the sentence templates."""
+        return cls(
+            code=code,
+            kind=kind,
+            label=FLAG_LABELS[code],
+            message=message.english(),
+            detail=detail.english(),
+            triggered_by=triggered_by,
+            message_wording=message,
+            detail_wording=detail,
+        )
 
 
 class Assumption(_Frozen):
@@ -255,6 +282,10 @@ class ProspectReport(_Frozen):
     caveats: list[str]
     target_markets: list[str]
     sco_target_markets: list[str]
+    # band_reason and caveats as codes and values (see service.analysis.wording); absent from
+    # reports stored before they were kept.
+    band_reason_wording: Wording | None = None
+    caveat_wordings: list[Wording] = []
 
 
 class ApplicantSummary(_Frozen):
@@ -265,3 +296,8 @@ class ApplicantSummary(_Frozen):
     range_in_words: str | None  # None for method-1 reports, which had no range
     flags: list[str]
     caveats: list[str]
+    # The same as codes and values, for readers of other languages (empty for reports stored
+    # before they were kept).
+    range_wordings: list[Wording] = []
+    flag_wordings: list[Wording] = []
+    caveat_wordings: list[Wording] = []

@@ -277,7 +277,7 @@ def accept_invitation(*, session: Session, token: str, password: str) -> User:
     """Open the invited account with the password chosen; the link then stops working."""
     invitation: Invitation = _open_link(session, Invitation, token, "accepted_at")
     if problem := password_problem(password, email=invitation.email, name=invitation.full_name):
-        raise InvalidInput(f"password: {problem}", field="password")
+        raise InvalidInput(f"password: {problem}", **problem.refusal("password"))
     if _email_taken(session, invitation.email):
         raise Conflict(f"a user with e-mail {invitation.email} already exists", field="email")
     user = User(

@@ -6,6 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from pydantic import ConfigDict, EmailStr, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 from sqlalchemy import JSON, Index, String
 from sqlmodel import Field, SQLModel
 
@@ -87,7 +88,8 @@ class UserCreate(UserBase, StorableInput):
         # The e-mail and name are validated before the password (field order).
         email, name = info.data.get("email", ""), info.data.get("full_name", "")
         if problem := password_problem(value, email=email, name=name):
-            raise ValueError(problem)
+            # A custom error keeps the refusal's code for the 422's `fields` (service.errors).
+            raise PydanticCustomError(problem.code, problem.reason, problem.params)
         return value
 
     @field_validator("expertise_keywords")

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from service.auth import throttle
 from service.auth.models import AuthSession, Role, User, UserCreate
-from service.auth.passwords import password_problem
+from service.auth.passwords import INCORRECT, password_problem
 from service.auth.security import (
     hash_password,
     issue_token,
@@ -140,7 +140,9 @@ def change_password(
 ) -> None:
     """Set a new password (the current one must be right); every other session ends."""
     if not verify_password(user.password_hash, current):
-        raise InvalidInput("current_password: incorrect", field="current_password")
+        raise InvalidInput(
+            f"current_password: {INCORRECT}", **INCORRECT.refusal("current_password")
+        )
     set_password(session=session, user=user, password=new, field="new_password")
     revoke_sessions(session=session, user_id=user.id, keep=session_id)
 
@@ -148,7 +150,7 @@ def change_password(
 def set_password(*, session: Session, user: User, password: str, field: str = "password") -> None:
     """Store a new password for `user` if it meets the password rule (422 naming why not)."""
     if problem := password_problem(password, email=user.email, name=user.full_name):
-        raise InvalidInput(f"{field}: {problem}", field=field)
+        raise InvalidInput(f"{field}: {problem}", **problem.refusal(field))
     user.password_hash = hash_password(password)
     session.add(user)
     session.flush()

@@ -38,6 +38,8 @@ _FIELD_MESSAGES: dict[str, str] = {
     "target_markets": N_("Use two-letter country codes, such as CN or KZ."),
     "keywords": N_("At most 50 entries of at most 200 characters each."),
     "declared_conflicts": N_("At most 50 entries of at most 200 characters each."),
+    "expertise_keywords": N_("At most 50 entries of at most 200 characters each."),
+    "standing_conflicts": N_("At most 50 entries of at most 200 characters each."),
     "body": N_("Write something first: the text is empty."),
     "email": N_("Enter an e-mail address such as name@example.org."),
     "url": N_("Use at most 2000 characters."),
@@ -78,9 +80,13 @@ def proposal_payload(form: FormData) -> dict[str, Any]:
         payload[name] = _YES_NO.get(raw, raw)
     payload["target_markets"] = [str(v) for v in form.getlist("target_markets") if str(v)]
     for name in ("keywords", "declared_conflicts"):
-        text = str(form.get(name) or "")
-        payload[name] = [v.strip() for v in text.replace(",", "\n").splitlines() if v.strip()]
+        payload[name] = entries(str(form.get(name) or ""))
     return payload
+
+
+def entries(text: str) -> list[str]:
+    """A list typed into a text box: one entry per line or comma, blanks dropped."""
+    return [v.strip() for v in text.replace(",", "\n").splitlines() if v.strip()]
 
 
 def field_errors(error: ValidationError, gettext: Any) -> dict[str, str]:
@@ -90,41 +96,58 @@ def field_errors(error: ValidationError, gettext: Any) -> dict[str, str]:
         field = str(item["loc"][0]) if item["loc"] else ""
         if field in found:
             continue
-        kind = item["type"]
-        if kind == "value_error" and field in _FIELD_MESSAGES:
-            template = _FIELD_MESSAGES[field]
-        elif kind == "string_too_short" and (item.get("ctx") or {}).get("min_length") == 1:
-            template = _MESSAGES["missing"]  # "at least 1 characters" says it badly
-        else:
-            template = _MESSAGES.get(kind, _INVALID)
-        context = {k: v for k, v in (item.get("ctx") or {}).items() if isinstance(v, int | float)}
-        try:
-            found[field] = gettext(template).format(**context)
-        except (KeyError, IndexError):
-            found[field] = gettext(_INVALID)
+        found[field] = _message(item, field, gettext)
     return found
 
 
-# Why the password rule (service/auth/passwords.py) refused a password, by the start of the
-# service's English reason; the strength estimator's own hints are not translated, so a weak
-# password gets the one advice that always holds.
+def _message(item: Any, field: str, gettext: Any) -> str:
+    """One Pydantic error in the reader's words."""
+    kind = item["type"]
+    if kind == "value_error" and field in _FIELD_MESSAGES:
+        template = _FIELD_MESSAGES[field]
+    elif kind == "string_too_short" and (item.get("ctx") or {}).get("min_length") == 1:
+        template = _MESSAGES["missing"]  # "at least 1 characters" says it badly
+    else:
+        template = _MESSAGES.get(kind, _INVALID)
+    context = {k: v for k, v in (item.get("ctx") or {}).items() if isinstance(v, int | float)}
+    try:
+        return str(gettext(template)).format(**context)
+    except (KeyError, IndexError):
+        return str(gettext(_INVALID))
+
+
+# Why the password rule (service/auth/passwords.py) refused a password, by the refusal's code;
+# the strength estimator's own hints are not translated, so a weak password gets the one
+# advice that always holds.
 _PASSWORD_PROBLEMS: dict[str, str] = {
-    "incorrect": N_("The current password is not right."),
-    "use at least": N_("Use at least {min_length} characters."),
-    "must not contain": N_("The password must not contain your e-mail address or name."),
+    "password_incorrect": N_("The current password is not right."),
+    "password_too_short": N_("Use at least {min_length} characters."),
+    "password_personal": N_("The password must not contain your e-mail address or name."),
+    "password_guessable": N_(
+        "This password is too easy to guess; a phrase of several unrelated words is stronger."
+    ),
 }
-_WEAK_PASSWORD = N_(
-    "This password is too easy to guess; a phrase of several unrelated words is stronger."
+
+
+def password_error(refused: DomainError, gettext: Any) -> str:
+    """The service's refusal of a password in the reader's words, by its code."""
+    code = str(refused.extra.get("code") or "password_guessable")
+    template = _PASSWORD_PROBLEMS.get(code, _INVALID)
+    params = refused.extra.get("params") or {}
+    try:
+        return str(gettext(template)).format(**params)
+    except (KeyError, IndexError):
+        return str(gettext(_INVALID))
+
+
+# A nested form's errors: what is wrong with a row as a whole, and how to read a date.
+_ROW_MESSAGES: dict[str, str] = {
+    "unavailable_periods": N_("The end is before the start."),
+}
+_DATE_ERRORS = frozenset(
+    {"date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact", "date_type"}
 )
-
-
-def password_error(detail: str, gettext: Any, minimum: int) -> str:
-    """The service's refusal of a password (\"field: reason\") in the reader's words."""
-    reason = detail.split(": ", 1)[-1]
-    for start, message in _PASSWORD_PROBLEMS.items():
-        if reason.startswith(start):
-            return str(gettext(message)).format(min_length=minimum)
-    return str(gettext(_WEAK_PASSWORD))
+_DATE = N_("Enter a date as year-month-day, such as 2027-03-31.")
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -136,17 +159,17 @@ class Refusal:
     """A service's refusal shown beside a form field instead of an error page.
 
     It matches an `error` of this type naming `field` (or naming none); `message` is the
-    message to translate, or a function of the service's English detail and the translator.
+    message to translate, or a function of the refusal (its code and values) and the translator.
     """
 
     error: type[DomainError]
     field: str
-    message: str | Callable[[str, Translate], str]
+    message: str | Callable[[DomainError, Translate], str]
 
-    def explain(self, detail: str, translate: Translate) -> str:
+    def explain(self, refused: DomainError, translate: Translate) -> str:
         if isinstance(self.message, str):
             return translate(self.message)
-        return self.message(detail, translate)
+        return self.message(refused, translate)
 
 
 async def submit_form(
@@ -188,7 +211,7 @@ async def submit_form(
         if found is None:
             raise
         errors, status = (
-            {found.field: found.explain(refused.detail, translate)},
+            {found.field: found.explain(refused, translate)},
             refused.status_code,
         )
     else:
@@ -209,3 +232,21 @@ def valid_part(
         errors = field_errors(error, translate)
     kept = {name: value for name, value in payload.items() if name not in errors}
     return model.model_validate(kept), errors
+
+
+def row_errors(error: ValidationError, gettext: Any) -> dict[str, str]:
+    """Like field_errors, keyed by the whole path ("unavailable_periods.0.end"), so that a
+    form with rows shows each error beside the row's own input."""
+    found: dict[str, str] = {}
+    for item in error.errors():
+        path = ".".join(str(part) for part in item["loc"])
+        if path in found:
+            continue
+        field = str(item["loc"][0]) if item["loc"] else ""
+        if item["type"] == "value_error" and len(item["loc"]) > 1 and field in _ROW_MESSAGES:
+            found[path] = str(gettext(_ROW_MESSAGES[field]))
+        elif item["type"] in _DATE_ERRORS:
+            found[path] = str(gettext(_DATE))
+        else:
+            found[path] = _message(item, field, gettext)
+    return found

@@ -50,7 +50,15 @@ def from_accept_language(header: str) -> str | None:
 
 
 def language_of(request: Request) -> str:
-    """The page language: the user's choice (a cookie), else Accept-Language, else English."""
+    """The page language: the signed-in user's stored language, else the browser's choice (a
+    cookie), else Accept-Language, else English.
+
+    The user's language is known once the session user is resolved (sessions.signed_in), which
+    every signed-in page does before it renders.
+    """
+    stored = getattr(request.state, "user_language", None)
+    if stored in LANGUAGES:
+        return str(stored)
     chosen = request.cookies.get(LANGUAGE_COOKIE)
     if chosen in LANGUAGES:
         return chosen

@@ -27,7 +27,6 @@ from service.auth import service as auth
 from service.auth.models import (
     InvitationAccept,
     InvitationCreate,
-    PasswordChange,
     PasswordResetConfirm,
     PasswordResetRequest,
     Role,
@@ -57,7 +56,7 @@ from service.organisations import members
 from service.organisations.models import Organisation
 from service.pagination import page_size
 from service.proposals import attachments, service
-from service.proposals.models import Proposal, ProposalCreate, ProposalUpdate
+from service.proposals.models import Proposal, ProposalCreate, ProposalUpdate, TransitionPublic
 from service.proposals.vocabulary import (
     SCO_MEMBER_STATES,
     IndicationDetail,
@@ -75,7 +74,6 @@ from service.screening.service import problems as screening_problems
 from service.web import i18n, sessions
 from service.web.forms import (
     Refusal,
-    field_errors,
     password_error,
     proposal_payload,
     submit_form,
@@ -90,7 +88,7 @@ from service.web.labels import (
     WEBHOOK_EVENTS,
 )
 from service.web.render import gettext, redirect, render
-from service.workflow.table import State, Tag, has_tag
+from service.workflow.table import Event, State, Tag, has_tag
 
 
 class SignInRequired(Exception):
@@ -210,18 +208,6 @@ def log_out(request: Request, session: SessionDep) -> Response:
     return response
 
 
-@router.post("/language", include_in_schema=False)
-async def choose_language(request: Request) -> Response:
-    form = await request.form()
-    chosen = str(form.get("language") or "")
-    response = redirect(_safe_next(str(form.get("next") or "/")))
-    if chosen in i18n.LANGUAGES:
-        response.set_cookie(
-            i18n.LANGUAGE_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="lax", path="/"
-        )
-    return response
-
-
 # --- a forgotten password, a first sign-in from an invitation ---------------------------------
 
 # A link's token that does not work, whatever the reason: nothing says which.
@@ -229,10 +215,6 @@ _LINK_UNUSABLE = N_("This link is invalid, used or expired.")
 _ACCOUNT_EXISTS = N_(
     "An account with this e-mail already exists: sign in or ask for a new password."
 )
-
-
-def _password_refused(detail: str, translate: Callable[[str], str]) -> str:
-    return password_error(detail, translate, get_settings().password_min_length)
 
 
 @router.get("/password-reset", include_in_schema=False)
@@ -291,7 +273,7 @@ async def reset_password(request: Request, session: SessionDep) -> Response:
         context=lambda errors: {"token": token, "email": "", "errors": errors, "sent": False},
         refusals=[
             Refusal(InvalidInput, "token", _LINK_UNUSABLE),
-            Refusal(InvalidInput, "new_password", _password_refused),
+            Refusal(InvalidInput, "new_password", password_error),
         ],
     )
 
@@ -324,7 +306,7 @@ async def accept_invitation(request: Request, session: SessionDep) -> Response:
         context=lambda errors: {"token": token, "errors": errors},
         refusals=[
             Refusal(InvalidInput, "token", _LINK_UNUSABLE),
-            Refusal(InvalidInput, "password", _password_refused),
+            Refusal(InvalidInput, "password", password_error),
             Refusal(Conflict, "email", _ACCOUNT_EXISTS),
         ],
     )
@@ -503,8 +485,15 @@ async def autosave(
 def _timeline(session: Session, user: User, proposal: Proposal) -> list[dict[str, Any]]:
     """The proposal's life in plain words: its creation, then each state it entered."""
     moves = service.history(session=session, user=user, proposal_id=proposal.id)
+    return _timeline_of(proposal, moves)
+
+
+def _timeline_of(proposal: Proposal, moves: list[TransitionPublic]) -> list[dict[str, Any]]:
     started = {"at": proposal.created_at, "text": TIMELINE[State.draft]}
     return [started, *({"at": t.created_at, "text": TIMELINE[t.to_state]} for t in moves)]
+
+
+_DECIDING_EVENTS = frozenset({Event.approve, Event.reject, Event.request_revision})
 
 
 @router.get("/proposals/{proposal_id}", include_in_schema=False)
@@ -525,15 +514,22 @@ def _proposal_context(session: Session, user: User, proposal_id: UUID) -> dict[s
     if editable:
         missing = list(proposal.missing_for_submit())
         problems = screening_problems(session=session, proposals=[proposal])[proposal.id]
-    try:
-        analysis: dict[str, Any] | None = read_analysis(
-            session=session, user=user, proposal_id=proposal_id
-        ).model_dump(mode="json")
-    except NotFound:
-        analysis = None
+    # The history says which reads can find anything: a report is stored with the stage's
+    # complete_analysis move (a re-analysis needs one first), a decision with its deciding
+    # move. Asking only then spares a young proposal's page two queries that find nothing.
+    moves = service.history(session=session, user=user, proposal_id=proposal_id)
+    analysis: dict[str, Any] | None = None
+    if any(m.event == Event.complete_analysis for m in moves):
+        try:
+            analysis = read_analysis(
+                session=session, user=user, proposal_id=proposal_id
+            ).model_dump(mode="json")
+        except NotFound:
+            analysis = None
+    decided = {m.proposal_version for m in moves if m.event in _DECIDING_EVENTS}
     # Every round's decision, newest first: a revised proposal keeps its earlier letters.
     decisions: list[Any] = []
-    for version in range(proposal.version, 0, -1):
+    for version in sorted(decided, reverse=True):
         try:
             decisions.append(
                 reviews.decision_for(
@@ -561,7 +557,7 @@ def _proposal_context(session: Session, user: User, proposal_id: UUID) -> dict[s
         "answering": answering,
         "answer": "",
         "answer_error": None,
-        "timeline": _timeline(session, user, proposal),
+        "timeline": _timeline_of(proposal, moves),
         "moving": has_tag(proposal.state, Tag.automated),
         "max_bytes": get_settings().attachment_max_bytes,
         "allowed": sorted(attachments.ALLOWED),
@@ -1075,51 +1071,3 @@ async def place_bid(
     )
     session.commit()
     return redirect(f"/bids?saved={proposal_id}#bid-{proposal_id}")
-
-
-# --- account settings ------------------------------------------------------------------------
-
-
-@router.get("/account", include_in_schema=False)
-def account_page(request: Request, user: PageUser) -> Response:
-    context = {"errors": {}, "changed": request.query_params.get("changed") == "1"}
-    return render(request, "account.html", context, user=user)
-
-
-@router.post("/account/password", include_in_schema=False)
-async def change_password(request: Request, session: SessionDep) -> Response:
-    # The session itself, not only its user: the change ends every other session but this one.
-    signed_in = sessions.signed_in(request, session)
-    if signed_in is None:
-        raise SignInRequired
-    user = signed_in.user
-    form = await request.form()
-    language = _language(request)
-    try:
-        data = PasswordChange.model_validate(
-            {
-                "current_password": str(form.get("current_password") or ""),
-                "new_password": str(form.get("new_password") or ""),
-            }
-        )
-        # Password hashing is slow on purpose: off the event loop, like the sign-in.
-        await run_in_threadpool(
-            auth.change_password,
-            session=session,
-            user=user,
-            current=data.current_password,
-            new=data.new_password,
-            session_id=signed_in.session_id,
-        )
-    except ValidationError as error:
-        errors = field_errors(error, lambda m: gettext(language, m))
-    except InvalidInput as refused:
-        session.rollback()
-        field = str(refused.extra.get("field") or "new_password")
-        minimum = get_settings().password_min_length
-        errors = {field: password_error(refused.detail, lambda m: gettext(language, m), minimum)}
-    else:
-        session.commit()
-        return redirect("/account?changed=1")
-    context = {"errors": errors, "changed": False}
-    return render(request, "account.html", context, user=user, status_code=422)

@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from service.auth.models import User
 from service.web import i18n, sessions
 from service.web.labels import CRITERIA, FIELDS, LABELS
+from service.web.report_text import ReportText
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -49,11 +50,13 @@ def label(language: str, value: StrEnum | str | None) -> str:
 def helpers(language: str) -> dict[str, Any]:
     """What every template reads to write in `language`: formats, labels, country names."""
     formats = i18n.Formats(language)
+    in_language = functools.partial(label, language)
     return {
         "language": language,
         "html_lang": language.replace("_", "-"),
         "fmt": formats,
-        "label": functools.partial(label, language),
+        "label": in_language,
+        "report_text": ReportText(language, formats, in_language),
         "field_label": lambda name: gettext(language, FIELDS[name]) if name in FIELDS else name,
         "criterion_label": lambda key, fallback: (
             gettext(language, CRITERIA[key]) if key in CRITERIA else fallback

@@ -56,9 +56,12 @@ def signed_in(request: Request, session: Session) -> auth.SignedIn | None:
     if not token:
         return None
     try:
-        return auth.user_for_token(session=session, token=token)
+        found = auth.user_for_token(session=session, token=token)
     except NotAuthenticated:
         return None
+    # The person's stored language outranks the browser's cookie (i18n.language_of).
+    request.state.user_language = found.user.language
+    return found
 
 
 def current_user(request: Request, session: Session) -> User | None:

@@ -218,7 +218,9 @@ def test_applicant_summary_leaks_no_internal_numbers():
     )
     assert report.success_probability is not None and report.valuation is not None
     summary = applicant_summary(report).model_dump(mode="json")
-    assert set(summary) == {"method_version", "band", "range_in_words", "flags", "caveats"}
+    # The wordings are the same sentences as codes and values: no more than the text says.
+    assert set(summary) == {"method_version", "band", "range_in_words", "flags", "caveats",
+                            "range_wordings", "flag_wordings", "caveat_wordings"}  # fmt: skip
     assert summary["flags"] and summary["range_in_words"]
     text = json.dumps(summary)
     ptrs = report.success_probability

@@ -87,6 +87,10 @@ def test_a_stored_method_1_report_reads_as_it_was_for_committee_and_applicant(
         "range_in_words": None,
         "flags": [f["message"] for f in stored["flags"]],
         "caveats": stored["caveats"],
+        # Method 1 kept no wordings: the pages show its English sentences.
+        "range_wordings": [],
+        "flag_wordings": [],
+        "caveat_wordings": [],
     }
 
 

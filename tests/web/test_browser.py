@@ -435,3 +435,52 @@ def test_reviewer_accepts_drafts_and_submits(
             page.goto(f"/{name}")
             other.look(name)
     context.close()
+
+
+def test_reviewer_keeps_a_profile_in_each_language(
+    browser: Any, server: str, api_of: Api, committee: dict[str, Any]
+) -> None:
+    reviewer = committee["reviewers"][1]
+    context = browser.new_context(locale="en-US", viewport=DESKTOP, base_url=server)
+    tab = Browsing(context.new_page(), "en", "reviewer")
+    page = tab.page
+    page.goto("/login")
+    page.fill("#email", reviewer)
+    page.fill("#password", "password-123")
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/assignments")
+    page.click("header a[href='/account']")
+    page.click("main a[href='/account/profile']")
+    tab.look("profile")
+
+    # A period that ends before it starts is refused beside its field; nothing is saved.
+    page.fill("[id='unavailable_periods.0.start']", "2027-08-20")
+    page.fill("[id='unavailable_periods.0.end']", "2027-08-01")
+    page.fill("#capacity", "3")
+    page.click("main button[name=action][value=save]")
+    error = page.locator("[id='unavailable_periods.0-error']")
+    assert error.inner_text() == tab.words("The end is before the start.")
+    tab.look("profile-errors")
+    assert api_of.as_(reviewer)("GET", "/me").json()["capacity"] == 5
+
+    page.fill("[id='unavailable_periods.0.end']", "2027-08-31")
+    page.click("main button[name=action][value=save]")
+    page.wait_for_url("**/account/profile?saved=1")
+    me = api_of.as_(reviewer)("GET", "/me").json()
+    assert me["capacity"] == 3
+    assert me["unavailable_periods"] == [{"start": "2027-08-20", "end": "2027-08-31"}]
+
+    # The header's switcher keeps the language on the account: the pages follow it.
+    for language in ("zh_Hans", "ru"):
+        page.select_option("#language-select", language)
+        page.click("header form.lang button")
+        page.wait_for_url("**/account/profile*")
+        other = Browsing(page, language, "reviewer")
+        assert page.locator("h1").inner_text() == other.words("Reviewer profile")
+        other.look("profile")
+        page.click("main button[name=action][value=add_period]")
+        assert page.locator("input[name=period_start]").count() == 3
+        other.look("profile-another-period")
+        page.goto("/account/profile")
+    assert api_of.as_(reviewer)("GET", "/me").json()["language"] == "ru"
+    context.close()
