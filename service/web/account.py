@@ -19,7 +19,7 @@ from service.deps import SessionDep
 from service.errors import InvalidInput
 from service.web import i18n, sessions
 from service.web.forms import entries, field_errors, password_error, row_errors
-from service.web.pages import PageRoute, PageUser, SignInRequired, _safe_next
+from service.web.pages import PageRoute, PageUser, SignInRequired, safe_next
 from service.web.render import gettext, redirect, render
 
 router = APIRouter(route_class=PageRoute, dependencies=[Depends(sessions.check_csrf)])
@@ -34,7 +34,7 @@ async def choose_language(request: Request, session: SessionDep) -> Response:
     so that the choice follows the person to another browser."""
     form = await request.form()
     chosen = str(form.get("language") or "")
-    response = redirect(_safe_next(str(form.get("next") or "/")))
+    response = redirect(safe_next(str(form.get("next") or "/")))
     if chosen not in i18n.LANGUAGES:
         return response
     user = sessions.current_user(request, session)

@@ -139,7 +139,7 @@ def _language(request: Request) -> str:
     return i18n.language_of(request)
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only a path on this site: never an open redirect to another host."""
     # "//host" and "/\\host" both leave the site in a browser.
     if not target or not target.startswith("/") or target[1:2] in ("/", "\\"):
@@ -170,7 +170,7 @@ def home(request: Request, session: SessionDep) -> Response:
 
 @router.get("/login", include_in_schema=False)
 def login_page(request: Request, next: str = "/", reset: str = "") -> Response:
-    context = {"next": _safe_next(next), "email": "", "error": None, "reset": reset == "1"}
+    context = {"next": safe_next(next), "email": "", "error": None, "reset": reset == "1"}
     return render(request, "login.html", context)
 
 
@@ -178,7 +178,7 @@ def login_page(request: Request, next: str = "/", reset: str = "") -> Response:
 async def log_in(request: Request, session: SessionDep) -> Response:
     form = await request.form()
     email = str(form.get("email") or "").strip()
-    target = _safe_next(str(form.get("next") or "/"))
+    target = safe_next(str(form.get("next") or "/"))
     try:
         # Password hashing is slow on purpose: off the event loop, like the API's log-in.
         token = await run_in_threadpool(

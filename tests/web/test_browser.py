@@ -457,14 +457,15 @@ def test_reviewer_keeps_a_profile_in_each_language(
     page.fill("[id='unavailable_periods.0.start']", "2027-08-20")
     page.fill("[id='unavailable_periods.0.end']", "2027-08-01")
     page.fill("#capacity", "3")
-    page.click("main button[name=action][value=save]")
+    page.click("main button.primary[name=action][value=save]")
     error = page.locator("[id='unavailable_periods.0-error']")
     assert error.inner_text() == tab.words("The end is before the start.")
     tab.look("profile-errors")
     assert api_of.as_(reviewer)("GET", "/me").json()["capacity"] == 5
 
+    # Enter in a field saves (the form's first button), it does not add a period row.
     page.fill("[id='unavailable_periods.0.end']", "2027-08-31")
-    page.click("main button[name=action][value=save]")
+    page.press("#capacity", "Enter")
     page.wait_for_url("**/account/profile?saved=1")
     me = api_of.as_(reviewer)("GET", "/me").json()
     assert me["capacity"] == 3
