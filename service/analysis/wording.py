@@ -7,10 +7,13 @@ is made here from the template; the pages translate the same template through th
 The templates are extracted into the catalogues from this module (service/web/babel.cfg).
 """
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
+
+from service.i18n import N_
 
 Param = str | int | float | list["Wording"]
 Value = str | int | float
@@ -18,11 +21,6 @@ Value = str | int | float
 Translate = Callable[[str], str]
 # A named value as the reader writes it.
 ValueWriter = Callable[[str, Value, Translate], str]
-
-
-def N_(message: str) -> str:
-    """Marks a template for extraction into the page catalogues (see the module docstring)."""
-    return message
 
 
 # How each named value is written; a value whose name is not here is written as it is.
@@ -378,3 +376,24 @@ def english_value(name: str, value: Value, translate: Translate | None = None) -
     if kind == "count" and isinstance(value, float):
         return f"{value:.0f}"
     return str(value)
+
+
+# The sensitivity table's drivers (valuation.py writes the English keys), as a reader reads them.
+DRIVERS = {
+    "PTRS (sales weight) at its credible-interval ends": N_("PTRS at its credible-interval ends"),
+    "peak sales": N_("Peak sales"),
+    "launch year (sales only)": N_("Launch year (sales only)"),
+    "discount rate": N_("Discount rate"),
+    "operating margin": N_("Operating margin"),
+    "trial costs": N_("Trial costs"),
+}
+_SHIFT = re.compile(r"(\d+) years (earlier|later)")
+_SHIFTS = {"earlier": N_("%(n)s years earlier"), "later": N_("%(n)s years later")}
+
+
+def sensitivity_setting(text: str, translate: Translate) -> str:
+    """A sensitivity setting ("x0.5", "8.0%", "2 years earlier") in the reader's words."""
+    shift = _SHIFT.fullmatch(text)
+    if shift is None:
+        return text
+    return translate(_SHIFTS[shift.group(2)]) % {"n": shift.group(1)}

@@ -6,7 +6,6 @@ the committee dossier alike. Each bar carries an SVG id (`ptrs-stage-N`, `rnpv-.
 Method-1 reports have no path, range or tornado: they get no pictures.
 """
 
-import re
 import textwrap
 from dataclasses import dataclass
 from itertools import accumulate
@@ -18,6 +17,7 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from service.analysis.report import ProspectReport, SuccessProbability, Valuation
+from service.analysis.wording import DRIVERS, sensitivity_setting
 from service.charts import figure, to_svg
 from service.i18n import N_, translations
 
@@ -34,16 +34,6 @@ STAGES = {
     "filing": N_("Filing"),
 }
 APPROVAL = N_("Approval")
-DRIVERS = {
-    "PTRS (sales weight) at its credible-interval ends": N_("PTRS at its credible-interval ends"),
-    "peak sales": N_("Peak sales"),
-    "launch year (sales only)": N_("Launch year (sales only)"),
-    "discount rate": N_("Discount rate"),
-    "operating margin": N_("Operating margin"),
-    "trial costs": N_("Trial costs"),
-}
-_SHIFT = re.compile(r"(\d+) years (earlier|later)")
-_SHIFTS = {"earlier": N_("%(n)s years earlier"), "later": N_("%(n)s years later")}
 
 
 @dataclass(frozen=True)
@@ -72,11 +62,7 @@ class _Words:
         return format_compact_currency(value, "USD", locale=self.locale, fraction_digits=1)
 
     def setting(self, text: str) -> str:
-        """A sensitivity setting ("x0.5", "8.0%", "2 years earlier") in the reader's words."""
-        shift = _SHIFT.fullmatch(text)
-        if shift is None:
-            return text
-        return self.gettext(_SHIFTS[shift.group(2)]) % {"n": shift.group(1)}
+        return sensitivity_setting(text, self.gettext)
 
 
 def analysis_charts(report: object, language: str) -> AnalysisCharts | None:

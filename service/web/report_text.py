@@ -12,6 +12,7 @@ from typing import Any
 from babel.numbers import format_decimal, format_percent
 
 from service.analysis.wording import (
+    DRIVERS,
     FLAG_LABELS,
     KINDS,
     Translate,
@@ -19,6 +20,7 @@ from service.analysis.wording import (
     ValueWriter,
     english_value,
     fill,
+    sensitivity_setting,
 )
 from service.proposals.vocabulary import Phase, TherapeuticArea
 from service.web.i18n import DEFAULT, Formats, translations
@@ -33,6 +35,14 @@ class ReportText:
         self._translate: Translate = translations(language).gettext
         # English readers read the API's own sentences, word for word.
         self._value: ValueWriter = english_value if language == DEFAULT else self._localised
+
+    def driver(self, driver: str) -> str:
+        """A sensitivity row's driver ("peak sales") in the reader's words."""
+        return self._translate(DRIVERS[driver]) if driver in DRIVERS else driver
+
+    def setting(self, text: str) -> str:
+        """A sensitivity row's setting ("x0.5", "2 years earlier") in the reader's words."""
+        return sensitivity_setting(text, self._translate)
 
     def _localised(self, name: str, value: Value, translate: Translate) -> str:
         kind = KINDS.get(name)

@@ -95,6 +95,11 @@ def test_the_reviewers_page_shows_band_reason_flags_and_caveats_in_its_language(
     report = api.as_(reviewer)("GET", f"/proposals/{proposal}/analysis").json()["report"]
     english = [report["band_reason"], *report["caveats"]]
     english += [f["detail"] for f in report["flags"]] + [f["label"] for f in report["flags"]]
+    # The sensitivity table's drivers and the launch shifts (numbers and "x0.5" read alike).
+    sensitivity = (report.get("valuation") or {}).get("sensitivity") or []
+    english += [f">{row['driver']}<" for row in sensitivity]
+    english += [s for row in sensitivity for s in (row["low_setting"], row["high_setting"])
+                if "years" in s]  # fmt: skip
     page = _page(web, reviewer, f"/assignments/{world.ids['assignment_id']}", language)
     # The full report's JSON (API English, by design) sits in its own <pre>: look outside it.
     readable = re.sub(r'<pre class="report">.*?</pre>', "", page, flags=re.S)
