@@ -120,10 +120,10 @@ def test_a_committed_submit_answers_its_result_when_the_relay_fails(
 
     import service.outbox.service as outbox
 
-    def database_gone(**_: Any) -> int:
+    def database_gone(*_: Any) -> None:
         raise OperationalError("UPDATE outbox", {}, Exception("server closed the connection"))
 
-    monkeypatch.setattr(outbox, "relay", database_gone)
+    monkeypatch.setattr(outbox, "send_committed", database_gone)
     response = api.as_(committee["applicant"])("POST", f"/proposals/{draft['id']}/submit")
     assert response.status_code == 200, response.text
     assert response.json()["state"] == "screening"
