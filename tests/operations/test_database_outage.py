@@ -108,6 +108,22 @@ def test_every_endpoint_answers_503_json_while_the_database_is_stopped(
         assert client.request(method, path, **kwargs).status_code == 401  # type: ignore[arg-type]
 
 
+def test_a_restart_while_the_pool_is_idle_fails_no_request(
+    api_on_private_database: Callable[[], httpx.Client], private_postgres: PrivatePostgres
+) -> None:
+    client = api_on_private_database()
+    requests = _requests(_signed_token())
+    for method, path, kwargs in requests:  # the pool now holds connections to the old server
+        assert client.request(method, path, **kwargs).status_code == 401  # type: ignore[arg-type]
+    private_postgres.stop()
+    private_postgres.start()
+    # Every pooled connection is dead; each is replaced at checkout, none reaches a request.
+    for _ in range(3):
+        for method, path, kwargs in requests:
+            response = client.request(method, path, **kwargs)  # type: ignore[arg-type]
+            assert response.status_code == 401, (method, path, response.text)
+
+
 def test_an_unexpected_error_is_a_json_500_in_the_same_shape() -> None:
     app = FastAPI()
     install_error_handlers(app)
