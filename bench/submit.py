@@ -188,9 +188,8 @@ def main() -> None:
         # The ceiling first, on the same database, then stopped so both runs have the machine.
         port = free_port()
         thin = servers.python(
-            "uvicorn", "bench.thin:app", "--port", str(port), "--workers",
-            str(args.api_workers), "--log-level", "warning", env=env, log="thin.log",
-        )  # fmt: skip
+            "bench.thin", str(port), str(args.api_workers), env=env, log="thin.log"
+        )
         thin_base = servers.answering(f"http://127.0.0.1:{port}", "/healthz")
         ceiling = asyncio.run(_drive(thin_base, args.n, args.clients, _thin_flow(bodies)))
         thin.terminate()

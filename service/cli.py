@@ -73,20 +73,18 @@ def _multiprocess_metrics_folder() -> None:
 
 
 def api(args: argparse.Namespace) -> None:
-    import uvicorn
-
     if args.workers < 1:
         sys.exit("committee api: --workers must be at least 1")
     _refuse_taken_port(args.host, args.port)
-    if args.workers > 1:
-        _multiprocess_metrics_folder()  # before the processes start: they inherit it
-    uvicorn.run(
-        "service.main:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-    )
+    if args.workers == 1:
+        import uvicorn
+
+        uvicorn.run("service.main:create_app", factory=True, host=args.host, port=args.port)
+        return
+    _multiprocess_metrics_folder()  # before the processes start: they inherit it
+    from service.serving import serve
+
+    serve(host=args.host, port=args.port, workers=args.workers)
 
 
 def worker(args: argparse.Namespace) -> None:
