@@ -2,8 +2,9 @@
 
 import secrets
 import threading
+import time
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 from uuid import UUID
 
@@ -78,12 +79,22 @@ def read_token(token: str) -> TokenClaims | None:
     Whether the session is still open is for the caller to check against the database.
     """
     try:
-        claims = jwt.decode(
-            token,
-            get_settings().secret_key,
-            algorithms=[_ALGORITHM],
-            options={"require": ["exp", "iat", "sub", "sid"]},
-        )
-        return TokenClaims(UUID(claims["sub"]), UUID(claims["sid"]))
+        claims, expires = _verified(token, get_settings().secret_key)
     except (jwt.PyJWTError, KeyError, ValueError, TypeError):
         return None
+    return claims if time.time() < expires else None
+
+
+@lru_cache(maxsize=4096)
+def _verified(token: str, key: str) -> tuple[TokenClaims, float]:
+    """A token's claims and expiry, once its signature checks out with `key`; raises otherwise.
+
+    A client sends the same token with every request: the signature and the claims are
+    checked once, not on each (the session's lookup in the database stays on each). Only
+    tokens that check out are kept (a raise is not cached), and the expiry is compared with
+    the clock on every read.
+    """
+    claims = jwt.decode(
+        token, key, algorithms=[_ALGORITHM], options={"require": ["exp", "iat", "sub", "sid"]}
+    )
+    return TokenClaims(UUID(claims["sub"]), UUID(claims["sid"])), float(claims["exp"])

@@ -163,9 +163,8 @@ def add(
     if not name:
         raise InvalidInput("file: a file name is required", field="file")
     _rule(name)  # refuse a wrong extension before reading the upload
+    _check_room(session, proposal)
     settings = get_settings()
-    _check_room(session, proposal, settings.attachments_per_proposal_max, "proposal")
-    _check_room(session, proposal, settings.attachments_per_organisation_max, "organisation")
     root = Path(settings.attachments_dir)
     root.mkdir(parents=True, exist_ok=True)
     tmp, sha, size, head = _receive(stream, root, settings.attachment_max_bytes)
@@ -194,17 +193,27 @@ def add(
     return attachment
 
 
-def _check_room(session: Session, proposal: Proposal, limit: int, scope: str) -> None:
-    query = select(func.count()).select_from(Attachment)
-    if scope == "proposal":
-        query = query.where(Attachment.proposal_id == proposal.id)
-    else:
-        owned = select(Proposal.id).where(Proposal.organisation_id == proposal.organisation_id)
-        query = query.where(col(Attachment.proposal_id).in_(owned))
-    if session.exec(query).one() >= limit:
-        raise Conflict(
-            f"file: the {scope} has its limit of {limit} attachments", field="file", limit=limit
-        )
+def _check_room(session: Session, proposal: Proposal) -> None:
+    """Refuse a file past the proposal's or the organisation's limit (one count of each)."""
+    settings = get_settings()
+    owned = select(Proposal.id).where(Proposal.organisation_id == proposal.organisation_id)
+    counts = session.execute(
+        select(
+            func.count().filter(col(Attachment.proposal_id) == proposal.id),
+            func.count(),
+        ).where(col(Attachment.proposal_id).in_(owned))
+    ).one()
+    limits = (
+        ("proposal", settings.attachments_per_proposal_max),
+        ("organisation", settings.attachments_per_organisation_max),
+    )
+    for count, (scope, limit) in zip(counts, limits, strict=True):
+        if count >= limit:
+            raise Conflict(
+                f"file: the {scope} has its limit of {limit} attachments",
+                field="file",
+                limit=limit,
+            )
 
 
 _PLACED = "attachments_placed"

@@ -215,6 +215,18 @@ def test_an_expired_session_is_refused(client: Any, committee: dict, session: An
     assert _me(client, token) == 401
 
 
+def test_a_token_once_accepted_is_refused_when_its_time_is_up(
+    client: Any, committee: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The signature check is remembered per token; the expiry is not."""
+    token = _log_in(client, committee["chair"]).json()["access_token"]
+    assert _me(client, token) == 200
+    claims = jwt.decode(token, get_settings().secret_key, algorithms=["HS256"])
+    monkeypatch.setattr(security.time, "time", lambda: claims["exp"] + 1)
+    assert security.read_token(token) is None
+    assert _me(client, token) == 401
+
+
 def test_tokens_last_an_hour_by_default(client: Any, committee: dict) -> None:
     token = _log_in(client, committee["chair"]).json()["access_token"]
     claims = jwt.decode(token, get_settings().secret_key, algorithms=["HS256"])
