@@ -196,10 +196,12 @@ def main() -> None:
         thin.wait(timeout=30)
 
         servers.committee(
-            "worker", "--concurrency", str(args.worker_concurrency), "--loglevel", "WARNING",
+            "worker", "--concurrency", str(args.worker_concurrency), "--loglevel", "INFO",
             env=env, log="worker.log",
         )  # fmt: skip
         base = servers.api(env, workers=args.api_workers)
+        # A deployed worker is running already: its start-up is not part of the submits.
+        wait(lambda: b" ready." in (servers.folder / "worker.log").read_bytes(), 180, "worker")
         submitted = asyncio.run(_drive(base, args.n, args.clients, _submit_flow(tokens, bodies)))
         last_submit = time.perf_counter()
         wait(lambda: _in_review() >= args.n, args.timeout, "every proposal in review")

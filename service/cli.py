@@ -98,6 +98,10 @@ def worker(args: argparse.Namespace) -> None:
         from service.admin.worker_metrics import serve_worker_metrics
 
         serve_worker_metrics(port)
+    # Loaded here, before the pool forks, so that its processes inherit it: each would
+    # otherwise spend seconds of CPU importing scikit-learn at its first assignment job.
+    import sklearn.feature_extraction.text  # noqa: F401
+
     from workers.celery_app import celery_app
 
     celery_app.worker_main(
