@@ -409,7 +409,10 @@ def edit_proposal_page(
     request: Request, session: SessionDep, user: PageUser, proposal_id: UUID
 ) -> Response:
     proposal = _editable(session, user, proposal_id)
-    context = {**_form_context(proposal.model_dump(), {}), "proposal": proposal}
+    # A loaded row holds its vocabulary columns as the stored strings (SQLModel does not
+    # validate rows it reads), which is what the form shows; pydantic would warn of each.
+    values = proposal.model_dump(warnings=False)
+    context = {**_form_context(values, {}), "proposal": proposal}
     return render(request, "proposal_form.html", context, user=user)
 
 
