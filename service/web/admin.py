@@ -7,7 +7,8 @@ redirects (303) or renders. The lists are the API's cursor pages, searched the s
 """
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from enum import StrEnum
 from typing import Annotated, Any
 from urllib.parse import urlencode
 from uuid import UUID
@@ -162,6 +163,28 @@ def _pages(
     }
 
 
+def _list_page(
+    session: Session,
+    lister: Callable[..., tuple[Sequence[Any], str | None]],
+    path: str,
+    search: str,
+    cursor: str | None,
+    **filters: StrEnum | None,
+) -> tuple[Sequence[Any], dict[str, Any]]:
+    """One page of an admin list: `lister`'s rows for the search typed and the filters, and
+    the context every list page shares (the search, links to the first and the next page
+    keeping the search and the filters)."""
+    rows, next_cursor = lister(
+        session=session,
+        search=search.strip()[:200] or None,
+        cursor=cursor or None,
+        limit=page_size(None),
+        **filters,
+    )
+    kept = {name: value.value for name, value in filters.items() if value is not None}
+    return rows, {"search": search, **_pages(path, cursor, next_cursor, search=search, **kept)}
+
+
 def _lines(text: str) -> list[str]:
     """A list typed one entry per line (or comma)."""
     return [v.strip() for v in text.replace(",", "\n").splitlines() if v.strip()]
@@ -267,21 +290,16 @@ def users_page(
     cursor: str | None = None,
 ) -> Response:
     chosen = Role(role) if role in Role.__members__ else None
-    rows, next_cursor = accounts.list_users(
-        session=session,
-        role=chosen,
-        search=search.strip()[:200] or None,
-        cursor=cursor or None,
-        limit=page_size(None),
+    rows, listed = _list_page(
+        session, accounts.list_users, "/admin/users", search, cursor, role=chosen
     )
     context = {
         "users": rows,
         "organisations": _names(session, Organisation, (u.organisation_id for u in rows)),
-        "search": search,
         "role": chosen,
         "roles": list(Role),
-        **_pages("/admin/users", cursor, next_cursor, search=search, role=role),
         "invited": request.query_params.get("invited"),
+        **listed,
     }
     return _page(request, "admin/users.html", context, user, section="users")
 
@@ -443,17 +461,10 @@ def organisations_page(
     search: str = "",
     cursor: str | None = None,
 ) -> Response:
-    rows, next_cursor = organisations.list_organisations(
-        session=session,
-        search=search.strip()[:200] or None,
-        cursor=cursor or None,
-        limit=page_size(None),
+    rows, listed = _list_page(
+        session, organisations.list_organisations, "/admin/organisations", search, cursor
     )
-    context = {
-        "organisations": rows,
-        "search": search,
-        **_pages("/admin/organisations", cursor, next_cursor, search=search),
-    }
+    context = {"organisations": rows, **listed}
     return _page(request, "admin/organisations.html", context, user, section="organisations")
 
 
@@ -552,16 +563,12 @@ def committees_page(
     search: str = "",
     cursor: str | None = None,
 ) -> Response:
-    rows, next_cursor = committees.list_committees(
-        session=session,
-        search=search.strip()[:200] or None,
-        cursor=cursor or None,
-        limit=page_size(None),
+    rows, listed = _list_page(
+        session, committees.list_committees, "/admin/committees", search, cursor
     )
     context = {
         "committees": [committees.to_public(session=session, committee=c) for c in rows],
-        "search": search,
-        **_pages("/admin/committees", cursor, next_cursor, search=search),
+        **listed,
     }
     return _page(request, "admin/committees.html", context, user, section="committees")
 
@@ -674,18 +681,12 @@ def audit_page(
     search: str = "",
     cursor: str | None = None,
 ) -> Response:
-    rows, next_cursor = audit.entries(
-        session=session,
-        search=search.strip()[:200] or None,
-        cursor=cursor or None,
-        limit=page_size(None),
-    )
+    rows, listed = _list_page(session, audit.entries, "/admin/audit", search, cursor)
     context = {
         "entries": rows,
         "actors": _names(session, User, (e.actor_id for e in rows)),
         "actions": AUDIT_ACTIONS,
         "target_pages": _TARGET_PAGES,
-        "search": search,
-        **_pages("/admin/audit", cursor, next_cursor, search=search),
+        **listed,
     }
     return _page(request, "admin/audit.html", context, user, section="audit")
