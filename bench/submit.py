@@ -153,6 +153,30 @@ def _until_in_review(count: int, timeout: float) -> None:
     wait(lambda: _in_review() >= count, timeout, "every proposal in review")
 
 
+def _until_quiet(broker: str, timeout: float) -> None:
+    """Until the workers have nothing left to do (the invitations they e-mail after staffing,
+    among others), so that the next round's ceiling does not share the machine with them."""
+    import redis
+    from sqlalchemy import text
+
+    from service.db import get_engine
+    from service.jobs import queue_names
+
+    queues = redis.Redis.from_url(broker)
+
+    def quiet() -> bool:
+        with get_engine().connect() as connection:
+            left = connection.execute(
+                text(
+                    "SELECT (SELECT count(*) FROM notifications WHERE status = 'pending') "
+                    "+ (SELECT count(*) FROM outbox WHERE sent_at IS NULL)"
+                )
+            ).scalar_one()
+        return left == 0 and sum(queues.llen(name) for name in queue_names()) == 0
+
+    wait(quiet, timeout, "the workers to finish")
+
+
 def _row(
     what: str, n: int, seconds: float, flows: list[float], steps: dict[str, list[float]]
 ) -> str:
@@ -218,6 +242,7 @@ def main() -> None:
             last_submit = time.perf_counter()
             _until_in_review(args.n * done, args.timeout)
             rounds.append((submitted, ceiling, time.perf_counter() - last_submit))
+            _until_quiet(env["BROKER_URL"], args.timeout)
     finally:
         from service.db import get_engine
 
