@@ -50,7 +50,7 @@ from typing import Any
 import httpx
 import psycopg
 
-from bench.pipeline import WORDS
+from bench.seed import WORDS
 from tests import services
 from tests.conftest import COMPLETE_PROPOSAL
 from tests.pipeline.conftest import PDF, Process

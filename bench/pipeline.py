@@ -21,53 +21,9 @@ from pathlib import Path
 import psycopg
 import redis
 
+from bench.seed import WORDS
+
 ROOT = Path(__file__).resolve().parent.parent
-WORDS = [
-    "bispecific",
-    "antibody",
-    "oncology",
-    "CAR-T",
-    "lymphoma",
-    "vaccine",
-    "adjuvant",
-    "gene",
-    "therapy",
-    "AAV",
-    "ADC",
-    "payload",
-    "linker",
-    "biosimilar",
-    "insulin",
-    "GLP-1",
-    "obesity",
-    "diabetes",
-    "diagnostic",
-    "assay",
-    "PCR",
-    "sequencing",
-    "device",
-    "stent",
-    "implant",
-    "manufacturing",
-    "GMP",
-    "cold",
-    "chain",
-    "supply",
-    "regulatory",
-    "dossier",
-    "hepatitis",
-    "malaria",
-    "tuberculosis",
-    "RNA",
-    "siRNA",
-    "peptide",
-    "protein",
-    "kinase",
-    "inhibitor",
-    "autoimmune",
-    "psoriasis",
-    "asthma",
-]
 BASELINE_TASK = "bench.touch"
 
 

@@ -4,7 +4,53 @@ each, 250 reviewers with five expertise words, an admin and one committee over e
 import random
 from typing import Any
 
-from bench.pipeline import WORDS
+# The words proposals and expertise are drawn from, so that affinities vary.
+WORDS = [
+    "bispecific",
+    "antibody",
+    "oncology",
+    "CAR-T",
+    "lymphoma",
+    "vaccine",
+    "adjuvant",
+    "gene",
+    "therapy",
+    "AAV",
+    "ADC",
+    "payload",
+    "linker",
+    "biosimilar",
+    "insulin",
+    "GLP-1",
+    "obesity",
+    "diabetes",
+    "diagnostic",
+    "assay",
+    "PCR",
+    "sequencing",
+    "device",
+    "stent",
+    "implant",
+    "manufacturing",
+    "GMP",
+    "cold",
+    "chain",
+    "supply",
+    "regulatory",
+    "dossier",
+    "hepatitis",
+    "malaria",
+    "tuberculosis",
+    "RNA",
+    "siRNA",
+    "peptide",
+    "protein",
+    "kinase",
+    "inhibitor",
+    "autoimmune",
+    "psoriasis",
+    "asthma",
+]
 
 
 def seed_committee(

@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx
 
-from bench.pipeline import WORDS
+from bench.seed import WORDS
 from bench.servers import Servers, free_port, percentile, wait
 
 PDF = b"%PDF-1.7\n" + b"business plan " * 200
