@@ -10,7 +10,8 @@ second and p50/p99 of a flow and of each request, beside the thin-insert ceiling
 the same run (the same three requests, each one INSERT and commit, served the same way:
 bench/thin.py), their ratio (goal: at least 0.7), and the seconds from the last submit until
 the workers have every proposal in review (goal: under 10). Each of --rounds rounds runs the
-ceiling and then the submits moments apart, and the medians over the rounds are printed last.
+ceiling, the signed insert (the ceiling behind the API's own authentication, for information:
+bench/thin.py) and then the submits moments apart; the medians over the rounds come last.
 """
 
 import argparse
@@ -136,6 +137,17 @@ def _thin_flow(bodies: list[dict[str, Any]]) -> Flow:
     return flow
 
 
+def _signed_flow(tokens: list[str], bodies: list[dict[str, Any]]) -> Flow:
+    async def flow(client: httpx.AsyncClient, i: int, steps: dict[str, list[float]]) -> None:
+        auth = {"Authorization": f"Bearer {tokens[i % len(tokens)]}"}
+        await _timed(steps, "create", client.post("/signed", json=bodies[i], headers=auth), 201)
+        files = {"file": ("plan.pdf", PDF, "application/pdf")}
+        await _timed(steps, "attach", client.post("/signed", files=files, headers=auth), 201)
+        await _timed(steps, "submit", client.post("/signed", headers=auth), 201)
+
+    return flow
+
+
 def _in_review() -> int:
     from sqlalchemy import text
 
@@ -204,7 +216,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=900)
     args = parser.parse_args()
 
-    rounds: list[tuple[Drive, Drive, float]] = []
+    rounds: list[tuple[Drive, Drive, Drive, float]] = []
     servers = Servers()
     try:
         database = servers.database(servers.postgres(), "committee_bench_submit")
@@ -237,11 +249,13 @@ def main() -> None:
         for done in range(1, args.rounds + 1):
             these = bodies[(done - 1) * args.n : done * args.n]
             ceiling = asyncio.run(_drive(thin_base, args.n, args.clients, _thin_flow(these)))
+            signed_flow = _signed_flow(tokens, these)
+            signed = asyncio.run(_drive(thin_base, args.n, args.clients, signed_flow))
             flow = _submit_flow(tokens, these)
             submitted = asyncio.run(_drive(base, args.n, args.clients, flow))
             last_submit = time.perf_counter()
             _until_in_review(args.n * done, args.timeout)
-            rounds.append((submitted, ceiling, time.perf_counter() - last_submit))
+            rounds.append((submitted, ceiling, signed, time.perf_counter() - last_submit))
             _until_quiet(env["BROKER_URL"], args.timeout)
     finally:
         from service.db import get_engine
@@ -253,19 +267,26 @@ def main() -> None:
         f"\n{args.n} proposals a round, {args.clients} at a time, API --workers "
         f"{args.api_workers}, worker concurrency {args.worker_concurrency}"
     )
-    for number, (submitted, ceiling, settled) in enumerate(rounds, 1):
+    for number, (submitted, ceiling, signed, settled) in enumerate(rounds, 1):
         print(f"round {number}")
         print(_row("submit", args.n, *submitted))
         print(_row("ceiling", args.n, *ceiling))
+        print(_row("signed", args.n, *signed))
         print(
-            f"ratio {ceiling[0] / submitted[0]:.2f}, every proposal in review {settled:.1f} s "
-            "after the last submit"
+            f"ratio {ceiling[0] / submitted[0]:.2f} (to the signed insert "
+            f"{signed[0] / submitted[0]:.2f}), every proposal in review {settled:.1f} s after the "
+            "last submit"
         )
-    ratios = [ceiling[0] / submitted[0] for submitted, ceiling, _ in rounds]
-    settles = [settled for _, _, settled in rounds]
+    ratios = [ceiling[0] / submitted[0] for submitted, ceiling, _, _ in rounds]
+    to_signed = [signed[0] / submitted[0] for submitted, _, signed, _ in rounds]
+    settles = [settled for _, _, _, settled in rounds]
     print(
         f"median ratio submit / ceiling throughput: {statistics.median(ratios):.2f} "
         f"(rounds {min(ratios):.2f} to {max(ratios):.2f}; goal >= 0.7)"
+    )
+    print(
+        "median ratio submit / signed insert (information: the same INSERT behind the API's "
+        f"authentication): {statistics.median(to_signed):.2f}"
     )
     print(
         f"last submit -> every proposal in review: median {statistics.median(settles):.1f} s, "

@@ -3,6 +3,11 @@
 Served like the API (`python -m bench.thin PORT WORKERS`: service.serving, the same number of
 processes, the same database and pool, the insert in the thread pool as the API's routes run);
 what the real endpoints do beyond one round trip to the database is the difference.
+
+`POST /signed` is a second reference, for information: the same INSERT behind what every write
+of the API does first (the API's own dependencies: the bearer token checked, its session and
+user looked up, a request session committed), so that the difference between it and the real
+endpoints is the work of creating, attaching and submitting itself.
 """
 
 import sys
@@ -15,6 +20,7 @@ from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
 from service.db import get_engine
+from service.deps import CurrentUser, SessionDep
 
 
 @asynccontextmanager
@@ -49,6 +55,16 @@ def healthz() -> dict[str, str]:
 async def thin(request: Request) -> dict[str, str]:
     ident = uuid4()
     await run_in_threadpool(_insert, ident, len(await request.body()))
+    return {"id": str(ident)}
+
+
+@app.post("/signed", status_code=201)
+def signed(session: SessionDep, user: CurrentUser) -> dict[str, str]:
+    ident = uuid4()
+    session.execute(
+        text("INSERT INTO bench_thin (id, size) VALUES (:id, :size)"), {"id": ident, "size": 0}
+    )
+    session.commit()
     return {"id": str(ident)}
 
 
