@@ -6,7 +6,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -60,18 +59,6 @@ def _refuse_taken_port(host: str, port: int) -> None:
             )
 
 
-def _multiprocess_metrics_folder() -> None:
-    """Give the API's processes one folder to add their metrics up in (see admin.metrics)."""
-    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-    if folder:
-        # Files of an earlier run would be counted again: the folder must start empty.
-        for stale in Path(folder).glob("*.db"):
-            stale.unlink()
-        Path(folder).mkdir(parents=True, exist_ok=True)
-    else:
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="committee-metrics-")
-
-
 def api(args: argparse.Namespace) -> None:
     if args.workers < 1:
         sys.exit("committee api: --workers must be at least 1")
@@ -81,7 +68,6 @@ def api(args: argparse.Namespace) -> None:
 
         uvicorn.run("service.main:create_app", factory=True, host=args.host, port=args.port)
         return
-    _multiprocess_metrics_folder()  # before the processes start: they inherit it
     from service.serving import serve
 
     serve(host=args.host, port=args.port, workers=args.workers)

@@ -9,10 +9,25 @@ fork and the kernel spreads new connections across them. gunicorn also restarts 
 dies or stops answering its heartbeat.
 """
 
+import os
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 from uvicorn.importer import import_from_string
+
+
+def _metrics_folder() -> None:
+    """Give the API's processes one folder to add their metrics up in (see admin.metrics)."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        # Files of an earlier run would be counted again: the folder must start empty.
+        for stale in Path(folder).glob("*.db"):
+            stale.unlink()
+        Path(folder).mkdir(parents=True, exist_ok=True)
+    else:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="committee-metrics-")
 
 
 def _say_where(arbiter: Any) -> None:
@@ -53,6 +68,7 @@ def serve(
 ) -> None:
     """Run `app` (an import path; a factory by default) in `workers` processes until SIGTERM
     or SIGINT."""
+    _metrics_folder()  # before the processes start: they inherit it
     _Application(
         app,
         factory,

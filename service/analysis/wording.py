@@ -391,6 +391,11 @@ _SHIFT = re.compile(r"(\d+) years (earlier|later)")
 _SHIFTS = {"earlier": N_("%(n)s years earlier"), "later": N_("%(n)s years later")}
 
 
+def sensitivity_driver(driver: str, translate: Translate) -> str:
+    """A sensitivity row's driver ("peak sales") in the reader's words."""
+    return translate(DRIVERS[driver]) if driver in DRIVERS else driver
+
+
 def sensitivity_setting(text: str, translate: Translate) -> str:
     """A sensitivity setting ("x0.5", "8.0%", "2 years earlier") in the reader's words."""
     shift = _SHIFT.fullmatch(text)

@@ -17,7 +17,7 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from service.analysis.report import ProspectReport, SuccessProbability, Valuation
-from service.analysis.wording import DRIVERS, sensitivity_setting
+from service.analysis.wording import sensitivity_driver, sensitivity_setting
 from service.charts import figure, to_svg
 from service.i18n import N_, translations
 
@@ -200,7 +200,7 @@ def tornado(valuation: Valuation, words: _Words) -> Markup:
                 color=MUTED,
             )
     axes.axvline(base, color="#1b1f24", linewidth=1)
-    axes.set_yticks(positions, [words(DRIVERS.get(r.driver, r.driver)) for r in rows])
+    axes.set_yticks(positions, [sensitivity_driver(r.driver, words.gettext) for r in rows])
     _money_axis(axes, words)
     axes.set_xlabel(
         words(N_("rNPV; the line is the base case, %(value)s")) % {"value": words.money(base)},

@@ -41,7 +41,7 @@ def list_committees(
         session=session, cursor=cursor, limit=page_size(limit), search=search
     )
     return Page(
-        items=[service.to_public(session=session, committee=c) for c in rows],
+        items=service.to_public_all(session=session, committees=rows),
         next_cursor=next_cursor,
     )
 

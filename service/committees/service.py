@@ -1,5 +1,6 @@
 """Committees: creation and edits by admins, membership look-ups for authorization and routing."""
 
+from collections.abc import Sequence
 from uuid import UUID
 
 from sqlmodel import Session, col, func, select
@@ -234,16 +235,29 @@ def _release_reviewer(session: Session, *, committee_id: UUID, reviewer_id: UUID
 
 
 def to_public(*, session: Session, committee: Committee) -> CommitteePublic:
+    return to_public_all(session=session, committees=[committee])[0]
+
+
+def to_public_all(*, session: Session, committees: Sequence[Committee]) -> list[CommitteePublic]:
+    """The committees with their chairs and reviewers, read in one query for a whole page."""
     seats = session.exec(
-        select(CommitteeMembership).where(CommitteeMembership.committee_id == committee.id)
+        select(CommitteeMembership).where(
+            col(CommitteeMembership.committee_id).in_([c.id for c in committees])
+        )
     ).all()
-    return CommitteePublic.model_validate(
-        committee,
-        update={
-            "chair_ids": [s.user_id for s in seats if s.role == MemberRole.chair],
-            "reviewer_ids": [s.user_id for s in seats if s.role == MemberRole.reviewer],
-        },
-    )
+    held: dict[tuple[UUID, MemberRole], list[UUID]] = {}
+    for seat in seats:
+        held.setdefault((seat.committee_id, seat.role), []).append(seat.user_id)
+    return [
+        CommitteePublic.model_validate(
+            committee,
+            update={
+                "chair_ids": held.get((committee.id, MemberRole.chair), []),
+                "reviewer_ids": held.get((committee.id, MemberRole.reviewer), []),
+            },
+        )
+        for committee in committees
+    ]
 
 
 def routing(*, session: Session) -> dict[str, Committee]:

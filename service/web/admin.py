@@ -150,19 +150,6 @@ def _page(
     return render(request, template, {**extra, **context}, user=user, status_code=status_code)
 
 
-def _pages(
-    path: str, cursor: str | None, next_cursor: str | None, **filters: str
-) -> dict[str, str | None]:
-    """The links to the first and the next page of a list, each keeping the list's filters
-    (None where there is no such page to go to)."""
-    query = {name: value for name, value in filters.items() if value}
-    first = f"{path}?{urlencode(query)}" if query else path
-    return {
-        "first": first if cursor else None,
-        "more": f"{path}?{urlencode({**query, 'cursor': next_cursor})}" if next_cursor else None,
-    }
-
-
 def _list_page(
     session: Session,
     lister: Callable[..., tuple[Sequence[Any], str | None]],
@@ -172,8 +159,8 @@ def _list_page(
     **filters: StrEnum | None,
 ) -> tuple[Sequence[Any], dict[str, Any]]:
     """One page of an admin list: `lister`'s rows for the search typed and the filters, and
-    the context every list page shares (the search, links to the first and the next page
-    keeping the search and the filters)."""
+    the context every list page shares: the search, and the links to the first and the next
+    page keeping the search and the filters (None where there is no such page to go to)."""
     rows, next_cursor = lister(
         session=session,
         search=search.strip()[:200] or None,
@@ -181,8 +168,14 @@ def _list_page(
         limit=page_size(None),
         **filters,
     )
-    kept = {name: value.value for name, value in filters.items() if value is not None}
-    return rows, {"search": search, **_pages(path, cursor, next_cursor, search=search, **kept)}
+    query = {"search": search} if search else {}
+    query |= {name: value.value for name, value in filters.items() if value is not None}
+    first = f"{path}?{urlencode(query)}" if query else path
+    return rows, {
+        "search": search,
+        "first": first if cursor else None,
+        "more": f"{path}?{urlencode({**query, 'cursor': next_cursor})}" if next_cursor else None,
+    }
 
 
 def _lines(text: str) -> list[str]:
@@ -567,7 +560,7 @@ def committees_page(
         session, committees.list_committees, "/admin/committees", search, cursor
     )
     context = {
-        "committees": [committees.to_public(session=session, committee=c) for c in rows],
+        "committees": committees.to_public_all(session=session, committees=rows),
         **listed,
     }
     return _page(request, "admin/committees.html", context, user, section="committees")

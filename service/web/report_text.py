@@ -12,7 +12,6 @@ from typing import Any
 from babel.numbers import format_decimal, format_percent
 
 from service.analysis.wording import (
-    DRIVERS,
     FLAG_LABELS,
     KINDS,
     Translate,
@@ -20,6 +19,7 @@ from service.analysis.wording import (
     ValueWriter,
     english_value,
     fill,
+    sensitivity_driver,
     sensitivity_setting,
 )
 from service.proposals.vocabulary import Phase, TherapeuticArea
@@ -38,7 +38,7 @@ class ReportText:
 
     def driver(self, driver: str) -> str:
         """A sensitivity row's driver ("peak sales") in the reader's words."""
-        return self._translate(DRIVERS[driver]) if driver in DRIVERS else driver
+        return sensitivity_driver(driver, self._translate)
 
     def setting(self, text: str) -> str:
         """A sensitivity row's setting ("x0.5", "2 years earlier") in the reader's words."""

@@ -7,7 +7,8 @@ import pytest
 
 from service.analysis import analyse
 from service.analysis.report import ProspectReport
-from service.charts.analysis import DRIVERS, analysis_charts
+from service.analysis.wording import DRIVERS
+from service.charts.analysis import analysis_charts
 from service.proposals.vocabulary import Modality, Phase
 from tests.analysis.cases import declared
 
